@@ -1,0 +1,98 @@
+"""The typed values passed between pipeline stages.
+
+config ─► collect ─► extract ─► summarize ─► compose ─► render ─► send
+          RawArticle  Article    Summary      Edition    Message
+
+Every class is a frozen, slotted dataclass and every sequence is a tuple, so a value
+handed to the next stage cannot be changed behind the previous stage's back.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+BodyFormat = Literal["html", "text", "markdown"]
+
+
+@dataclass(frozen=True, slots=True)
+class RawArticle:
+    """One article as a source delivered it, before any cleaning."""
+
+    source: str
+    """Name of the source (as configured) that delivered the article."""
+    url: str
+    """Link to the original: an http(s) URL, or a file:// URI for local files."""
+    guid: str
+    """Stable identity of the article within its source, used to send it only once."""
+    title: str
+    published: datetime | None
+    """Publication time, timezone-aware UTC, or None when the source gives none."""
+    body: str
+    """Content exactly as delivered (HTML, plain text or Markdown)."""
+    body_format: BodyFormat
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    """An article's main text, cleaned of markup and site clutter."""
+
+    source: str
+    url: str
+    guid: str
+    title: str
+    published: datetime | None
+    text: str
+    """Main text only: paragraphs separated by a blank line; no title, no clutter."""
+    headings: tuple[str, ...] = ()
+    """Sub-headings found in the body; they structure the text but are never key points."""
+    language: str = "en"
+    """ISO 639-1 code of the text's language."""
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    """An article condensed into key points: whole sentences of the article, in its order."""
+
+    article: Article
+    key_points: tuple[str, ...]
+    also_covered_by: tuple[str, ...] = ()
+    """Names of other sources that told the same story."""
+
+
+@dataclass(frozen=True, slots=True)
+class Edition:
+    """One issue of one list: the summaries one group of readers gets, in order."""
+
+    list_name: str
+    """The list's key in the config, e.g. ``daily``."""
+    title: str
+    """The list's human title, e.g. ``Morning Briefing``."""
+    created: datetime
+    """When the edition was made, timezone-aware UTC."""
+    timezone: str
+    """IANA zone in which dates are shown to readers."""
+    summaries: tuple[Summary, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Recipient:
+    """One subscriber as far as one message is concerned."""
+
+    email: str
+    name: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """One finished email for one recipient, ready for the transport."""
+
+    sender: str
+    """Envelope sender address (bare address)."""
+    to: str
+    """Envelope recipient address (bare address)."""
+    subject: str
+    message_id: str
+    data: bytes
+    """The complete RFC 5322 message (headers and MIME body), CRLF line ends."""
