@@ -1,0 +1,288 @@
+"""The state store: one SQLite file that remembers what digest has done.
+
+Tables: ``seen`` (articles each list has sent), ``validators`` (ETag/Last-Modified of
+feeds), ``summaries`` (key points cached by content hash), ``editions`` (each edition
+made, with what is needed to finish sending it) and ``deliveries`` (the delivery log:
+one row per edition and recipient, written before and after the hand-off).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import logging
+import sqlite3
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Literal, Self
+
+from .errors import ConfigError, DigestError
+
+log = logging.getLogger(__name__)
+
+DeliveryStatus = Literal["pending", "sent", "failed"]
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS seen (
+    list_name TEXT NOT NULL,
+    guid TEXT NOT NULL,
+    seen_at TEXT NOT NULL,
+    PRIMARY KEY (list_name, guid)
+);
+CREATE TABLE IF NOT EXISTS validators (
+    url TEXT PRIMARY KEY,
+    etag TEXT,
+    last_modified TEXT
+);
+CREATE TABLE IF NOT EXISTS summaries (
+    key TEXT PRIMARY KEY,
+    key_points TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS editions (
+    id INTEGER PRIMARY KEY,
+    list_name TEXT NOT NULL,
+    created TEXT NOT NULL,
+    articles INTEGER NOT NULL,
+    payload BLOB NOT NULL,
+    guids TEXT NOT NULL,
+    finished TEXT
+);
+CREATE TABLE IF NOT EXISTS deliveries (
+    edition_id INTEGER NOT NULL REFERENCES editions(id),
+    email TEXT NOT NULL,
+    name TEXT NOT NULL DEFAULT '',
+    status TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    error TEXT,
+    updated TEXT NOT NULL,
+    PRIMARY KEY (edition_id, email)
+);
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class EditionRecord:
+    """One edition as the store remembers it."""
+
+    id: int
+    list_name: str
+    created: datetime
+    articles: int
+    payload: bytes
+    finished: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryCounts:
+    """How far the sending of one edition has come."""
+
+    sent: int
+    failed: int
+    pending: int
+
+
+class StateStore:
+    """Typed access to the SQLite state file; one instance per process and run."""
+
+    def __init__(self, path: Path) -> None:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(path, isolation_level=None, timeout=30)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.executescript(_SCHEMA)
+        except (OSError, sqlite3.Error) as exc:
+            raise ConfigError(
+                f"{path}: cannot open the state database: {exc}.",
+                hint="check that the folder of `state` in the config is writable",
+            ) from exc
+        self.path = path
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the database connection."""
+        self._db.close()
+
+    # seen articles ---------------------------------------------------------------
+    def unseen(self, list_name: str, guids: Iterable[str]) -> set[str]:
+        """The guids among these that the list has not sent yet."""
+        wanted = set(guids)
+        rows = self._db.execute(
+            "SELECT guid FROM seen WHERE list_name = ?", (list_name,)
+        ).fetchall()
+        return wanted - {row[0] for row in rows}
+
+    # feed validators (collect.ValidatorStore) ----------------------------------------
+    def get_validators(self, url: str) -> tuple[str | None, str | None]:
+        """The ETag and Last-Modified last seen for this URL."""
+        row = self._db.execute(
+            "SELECT etag, last_modified FROM validators WHERE url = ?", (url,)
+        ).fetchone()
+        return (row[0], row[1]) if row else (None, None)
+
+    def put_validators(self, url: str, etag: str | None, last_modified: str | None) -> None:
+        """Remember the validators of a fetched URL for the next conditional GET."""
+        self._db.execute(
+            "INSERT OR REPLACE INTO validators (url, etag, last_modified) VALUES (?, ?, ?)",
+            (url, etag, last_modified),
+        )
+
+    # summary cache -----------------------------------------------------------------
+    def cached_summary(self, key: str) -> tuple[str, ...] | None:
+        """Key points cached under this content key, if any."""
+        row = self._db.execute("SELECT key_points FROM summaries WHERE key = ?", (key,)).fetchone()
+        return tuple(json.loads(row[0])) if row else None
+
+    def cache_summary(self, key: str, key_points: tuple[str, ...]) -> None:
+        """Cache key points under a content key."""
+        self._db.execute(
+            "INSERT OR REPLACE INTO summaries (key, key_points) VALUES (?, ?)",
+            (key, json.dumps(list(key_points))),
+        )
+
+    # editions and the delivery log -----------------------------------------------------
+    def create_edition(
+        self,
+        list_name: str,
+        created: datetime,
+        payload: bytes,
+        guids: Iterable[str],
+        recipients: Iterable[tuple[str, str]],
+    ) -> int:
+        """Record a new edition, mark its articles seen and queue every recipient, atomically."""
+        guid_list = sorted(set(guids))
+        now = _iso(created)
+        with self._transaction():
+            cursor = self._db.execute(
+                "INSERT INTO editions (list_name, created, articles, payload, guids)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (list_name, now, len(guid_list), payload, json.dumps(guid_list)),
+            )
+            edition_id = int(cursor.lastrowid or 0)
+            self._db.executemany(
+                "INSERT OR IGNORE INTO seen (list_name, guid, seen_at) VALUES (?, ?, ?)",
+                [(list_name, guid, now) for guid in guid_list],
+            )
+            self._db.executemany(
+                "INSERT OR IGNORE INTO deliveries (edition_id, email, name, status, updated)"
+                " VALUES (?, ?, ?, 'pending', ?)",
+                ((edition_id, email, name, now) for email, name in recipients),
+            )
+        return edition_id
+
+    def unfinished_editions(self, list_name: str | None = None) -> list[EditionRecord]:
+        """Editions whose sending was interrupted, oldest first."""
+        query = "SELECT id, list_name, created, articles, payload, finished FROM editions"
+        query += " WHERE finished IS NULL"
+        params: tuple[str, ...] = ()
+        if list_name is not None:
+            query += " AND list_name = ?"
+            params = (list_name,)
+        rows = self._db.execute(query + " ORDER BY id", params).fetchall()
+        return [_edition(row) for row in rows]
+
+    def editions(self, limit: int = 20) -> list[EditionRecord]:
+        """The most recent editions, newest first."""
+        rows = self._db.execute(
+            "SELECT id, list_name, created, articles, payload, finished FROM editions"
+            " ORDER BY id DESC LIMIT ?",
+            (limit,),
+        ).fetchall()
+        return [_edition(row) for row in rows]
+
+    def pending_recipients(self, edition_id: int) -> Iterator[tuple[str, str]]:
+        """(email, name) of every recipient not yet handed off, streamed."""
+        cursor = self._db.execute(
+            "SELECT email, name FROM deliveries WHERE edition_id = ? AND status = 'pending'"
+            " ORDER BY rowid",
+            (edition_id,),
+        )
+        yield from cursor
+
+    def mark_delivery(
+        self, edition_id: int, email: str, status: DeliveryStatus, error: str | None = None
+    ) -> None:
+        """Record the outcome of one hand-off; the row is durable when this returns."""
+        self._db.execute(
+            "UPDATE deliveries SET status = ?, error = ?, attempts = attempts + 1, updated = ?"
+            " WHERE edition_id = ? AND email = ?",
+            (status, error, _iso(datetime.now(UTC)), edition_id, email),
+        )
+
+    def finish_edition(self, edition_id: int, when: datetime) -> None:
+        """Mark an edition as completely handed off (sent or permanently failed)."""
+        self._db.execute("UPDATE editions SET finished = ? WHERE id = ?", (_iso(when), edition_id))
+
+    def counts(self, edition_id: int) -> DeliveryCounts:
+        """Sent, failed and pending recipients of one edition."""
+        rows = dict(
+            self._db.execute(
+                "SELECT status, COUNT(*) FROM deliveries WHERE edition_id = ? GROUP BY status",
+                (edition_id,),
+            ).fetchall()
+        )
+        return DeliveryCounts(
+            sent=rows.get("sent", 0), failed=rows.get("failed", 0), pending=rows.get("pending", 0)
+        )
+
+    def failures(self, edition_id: int) -> list[tuple[str, str]]:
+        """(email, error) of every recipient whose delivery failed."""
+        return list(
+            self._db.execute(
+                "SELECT email, COALESCE(error, '') FROM deliveries"
+                " WHERE edition_id = ? AND status = 'failed' ORDER BY rowid",
+                (edition_id,),
+            )
+        )
+
+    @contextmanager
+    def _transaction(self) -> Iterator[None]:
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
+
+@contextmanager
+def run_lock(state_path: Path) -> Iterator[None]:
+    """Hold an exclusive lock beside the state file so that two runs never overlap."""
+    lock_path = state_path.with_name(state_path.name + ".lock")
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    with lock_path.open("a") as handle:
+        try:
+            fcntl.lockf(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            raise DigestError(
+                f"another digest run holds the lock {lock_path}.",
+                hint="wait for it to finish; the daemon and `digest run` never send together",
+            ) from exc
+        try:
+            yield
+        finally:
+            fcntl.lockf(handle, fcntl.LOCK_UN)
+
+
+def _iso(when: datetime) -> str:
+    return when.astimezone(UTC).isoformat()
+
+
+def _edition(row: tuple[int, str, str, int, bytes, str | None]) -> EditionRecord:
+    return EditionRecord(
+        id=row[0],
+        list_name=row[1],
+        created=datetime.fromisoformat(row[2]),
+        articles=row[3],
+        payload=bytes(row[4]),
+        finished=datetime.fromisoformat(row[5]) if row[5] else None,
+    )
