@@ -1,0 +1,94 @@
+"""Sentences and words for summarize: a sumy-compatible tokenizer over syntok.
+
+sumy's own ``Tokenizer`` needs NLTK's punkt data, which digest never downloads. syntok is
+a pure-Python, rule-based splitter that handles news text well (quotes, abbreviations,
+initials); it is wrapped here with the two methods sumy's document model calls:
+``to_sentences(paragraph)`` and ``to_words(sentence)``.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+import syntok.segmenter as syntok_segmenter
+
+log = logging.getLogger(__name__)
+
+_WORD = re.compile(r"\w+")
+_SPACES = re.compile(r"\s+")
+
+_UPPER = "A-ZÀ-ÖØ-ÞĀ-ŽА-ЯЁΑ-Ω"
+_NAME = rf"[{_UPPER}][\w'\u2019.\-]*"
+# A wire-style dateline glued to the first sentence: an optional place ("Marseille,
+# France"), a parenthesized outlet ("(CNN)", "(The Hollywood Reporter)") and an optional
+# dash. After a place the outlet must be followed by a dash or glued to the next word, so
+# that "Barack Obama (D) Tuesday said" is left alone.
+_OUTLET = rf"\(\s*[{_UPPER}][\w.&'\u2019\- ]{{0,40}}\)"
+_DATELINE = re.compile(
+    rf"""^\s*
+    (?:
+        (?:{_NAME}(?:,?\s+{_NAME}){{0,4}},?\s*)?  # place, at most five capitalized words
+        {_OUTLET}(?:\s*[-\u2013\u2014]+\s*|(?=[\w"\u201c'\u2018]))  # (Outlet), then a dash or glued
+      | {_OUTLET}\s+(?=[{_UPPER}"\u201c])              # or a bare (Outlet) and a space
+    )
+    """,
+    re.VERBOSE,
+)
+# Courtesy titles that syntok takes for a sentence end ("said Sgt. | Jeremy Sutton").
+_TITLE_END = re.compile(
+    r"\b(?:Adm|Atty|Capt|Cmdr|Col|Cpl|Det|Dr|Gen|Gov|Hon|Insp|Lt|Maj|Mr|Mrs|Ms|Mt|Pfc|Prof"
+    r"|Pvt|Rep|Rev|Sen|Sgt|Spc|St|Supt)\.$"
+)
+
+
+def strip_dateline(text: str) -> str:
+    """Remove a leading dateline such as "(CNN)" or "Marseille, France (CNN) --"."""
+    match = _DATELINE.match(text)
+    if match is None:
+        return text
+    rest = text[match.end() :]
+    # Keep the text when the "dateline" was all there was: then it was no dateline.
+    return rest if _WORD.search(rest) else text
+
+
+def normalize_space(text: str) -> str:
+    """Collapse runs of white space into one space and trim the ends."""
+    return _SPACES.sub(" ", text).strip()
+
+
+class Tokenizer:
+    """Splits paragraphs into sentences and sentences into words, as sumy's Tokenizer does."""
+
+    def __init__(self, language: str = "en") -> None:
+        self.language = language
+
+    def to_sentences(self, paragraph: str) -> tuple[str, ...]:
+        """The sentences of one paragraph, white space normalized, dateline removed."""
+        text = strip_dateline(paragraph)
+        starts = [
+            sentence[0].offset
+            for block in syntok_segmenter.analyze(text)
+            for sentence in block
+            if sentence
+        ]
+        pieces = [text[a:b] for a, b in zip(starts, [*starts[1:], len(text)], strict=True)]
+        sentences: list[str] = []
+        for piece in pieces:
+            sentence = normalize_space(piece)
+            if not sentence:
+                continue
+            if sentences and _is_false_end(sentences[-1]):
+                sentences[-1] = f"{sentences[-1]} {sentence}"
+            else:
+                sentences.append(sentence)
+        return tuple(sentences)
+
+    def to_words(self, sentence: str) -> tuple[str, ...]:
+        """The words of one sentence: runs of letters and digits, in any script."""
+        return tuple(_WORD.findall(sentence))
+
+
+def _is_false_end(sentence: str) -> bool:
+    """Whether syntok ended a sentence where it does not end (a title, a semicolon)."""
+    return sentence.endswith(";") or _TITLE_END.search(sentence) is not None
