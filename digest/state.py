@@ -11,6 +11,7 @@ from __future__ import annotations
 import fcntl
 import json
 import logging
+import os
 import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -49,6 +50,10 @@ CREATE TABLE IF NOT EXISTS editions (
     payload BLOB NOT NULL,
     guids TEXT NOT NULL,
     finished TEXT
+);
+CREATE TABLE IF NOT EXISTS secrets (
+    name TEXT PRIMARY KEY,
+    value BLOB NOT NULL
 );
 CREATE TABLE IF NOT EXISTS deliveries (
     edition_id INTEGER NOT NULL REFERENCES editions(id),
@@ -198,14 +203,35 @@ class StateStore:
         ).fetchall()
         return [_edition(row) for row in rows]
 
-    def pending_recipients(self, edition_id: int) -> Iterator[tuple[str, str]]:
-        """(email, name) of every recipient not yet handed off, streamed."""
-        cursor = self._db.execute(
-            "SELECT email, name FROM deliveries WHERE edition_id = ? AND status = 'pending'"
-            " ORDER BY rowid",
-            (edition_id,),
+    def pending_recipients(self, edition_id: int, batch: int = 1000) -> Iterator[tuple[str, str]]:
+        """(email, name) of every recipient not yet handed off, streamed in batches.
+
+        Paging by rowid (rather than holding one cursor open) lets the caller update
+        rows of the same table while it iterates.
+        """
+        last = 0
+        while True:
+            rows = self._db.execute(
+                "SELECT rowid, email, name FROM deliveries"
+                " WHERE edition_id = ? AND status = 'pending' AND rowid > ?"
+                " ORDER BY rowid LIMIT ?",
+                (edition_id, last, batch),
+            ).fetchall()
+            if not rows:
+                return
+            last = rows[-1][0]
+            for _, email, name in rows:
+                yield email, name
+
+    def secret(self, name: str) -> bytes:
+        """A random secret kept in the store, made on first use (e.g. the unsubscribe key)."""
+        row = self._db.execute("SELECT value FROM secrets WHERE name = ?", (name,)).fetchone()
+        if row:
+            return bytes(row[0])
+        self._db.execute(
+            "INSERT OR IGNORE INTO secrets (name, value) VALUES (?, ?)", (name, os.urandom(32))
         )
-        yield from cursor
+        return self.secret(name)
 
     def mark_delivery(
         self, edition_id: int, email: str, status: DeliveryStatus, error: str | None = None

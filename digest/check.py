@@ -1,0 +1,74 @@
+"""`digest check`: everything that can be verified without sending, in the file's terms."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from . import render
+from .errors import RenderError
+from .models import Article, Edition, Summary
+from .settings import ListSettings, Settings
+from .subscribers import check_subscribers, iter_subscribers
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class CheckResult:
+    """Problems that block a run, warnings that do not, and a one-line summary."""
+
+    problems: tuple[str, ...]
+    warnings: tuple[str, ...]
+    summary: str
+
+
+def check(settings: Settings) -> CheckResult:
+    """Check subscribers, sources and templates of every list (the TOML is already valid)."""
+    problems: list[str] = []
+    warnings: list[str] = []
+    subscribers = 0
+    for item in settings.lists:
+        problems.extend(str(problem) for problem in check_subscribers(item))
+        subscribers += sum(1 for _ in iter_subscribers(item))
+        warnings.extend(_source_warnings(item))
+        try:
+            render.render(_sample_edition(settings, item), settings, item)
+        except RenderError as exc:
+            problems.append(f"[lists.{item.name}] templates: {exc}")
+    sources = sum(len(item.sources) for item in settings.lists)
+    summary = (
+        f"{settings.config_path}: OK: {len(settings.lists)} lists, {sources} sources, "
+        f"{subscribers} subscribers, transport {settings.transport}"
+    )
+    return CheckResult(tuple(problems), tuple(warnings), summary)
+
+
+def _source_warnings(item: ListSettings) -> list[str]:
+    """Local sources that are not there now (they may appear before the next run)."""
+    warnings = []
+    for index, source in enumerate(item.sources):
+        where = f"[lists.{item.name}.sources.{index}] ({source.name})"
+        if source.kind == "folder" and source.path and not source.path.is_dir():
+            warnings.append(f"{where}: folder {source.path} does not exist")
+        if source.url and "://" not in source.url and not source.url.startswith("/"):
+            warnings.append(f"{where}: url {source.url!r} is neither http(s) nor a file path")
+    if not item.sources:
+        warnings.append(f"[lists.{item.name}]: no sources; its editions will always be empty")
+    return warnings
+
+
+def _sample_edition(settings: Settings, item: ListSettings) -> Edition:
+    """A one-item edition that exercises every part of the templates."""
+    now = datetime.now(UTC)
+    article = Article(
+        source="check",
+        url="https://example.org/check",
+        guid="check",
+        title="Template check",
+        published=now,
+        text="A sentence for the check. Another sentence for the check.",
+    )
+    summary = Summary(article, ("A sentence for the check.",), also_covered_by=("other",))
+    return Edition(item.name, item.title, now, settings.list_timezone(item), (summary,))

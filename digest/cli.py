@@ -1,0 +1,277 @@
+"""The command line: the only module that reads argv, prints, or exits.
+
+Each command parses its options, loads settings, calls one core function and echoes
+the result. A DigestError becomes `Error: …` (and `hint: …`) with the error's exit
+status and no traceback; `--debug` shows the traceback instead.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+
+from . import __version__
+from .config import config_path, load_settings
+from .errors import ConfigError, DigestError
+from .pipeline import Progress, RunReport, preview, run
+from .settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+class DigestFailure(click.ClickException):
+    """A DigestError as click shows it: the message, the hint, and exit status 1."""
+
+    def __init__(self, error: DigestError) -> None:
+        super().__init__(str(error))
+        self.hint = error.hint
+
+    def show(self, file: Any = None) -> None:
+        """Print `Error: …` and the hint to stderr."""
+        click.echo(f"Error: {self.format_message()}", err=True)
+        if self.hint:
+            click.echo(f"hint: {self.hint}", err=True)
+
+
+class ConfigFailure(DigestFailure):
+    """A bad usage or config error as click shows it: exit status 2."""
+
+    exit_code = 2
+
+
+class DigestGroup(click.Group):
+    """Turns a DigestError from any command into a clean message and exit status."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except DigestError as exc:
+            if ctx.params.get("debug"):
+                raise
+            failure = ConfigFailure if exc.exit_code == 2 else DigestFailure
+            raise failure(exc) from exc
+
+
+config_option = click.option(
+    "--config",
+    "config",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Config file [default: $DIGEST_CONFIG, else config/digest.toml].",
+)
+list_option = click.option("--list", "list_name", default=None, help="Only this list.")
+
+
+@click.group(cls=DigestGroup)
+@click.version_option(__version__, prog_name="digest")
+@click.option("-v", "--verbose", count=True, help="More log output (-v info, -vv debug).")
+@click.option("--debug", is_flag=True, help="Show tracebacks of errors.")
+def cli(verbose: int, debug: bool) -> None:
+    """digest: many sources, condensed into a short, scheduled email briefing."""
+    level = logging.DEBUG if verbose >= 2 else logging.INFO if verbose == 1 else logging.WARNING
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+
+
+@cli.command(name="run")
+@config_option
+@list_option
+@click.option("--dry-run", is_flag=True, help="Collect and render, but send nothing.")
+def run_command(config: Path | None, list_name: str | None, dry_run: bool) -> None:
+    """Collect, summarize, render and deliver one edition of every list (or one) now."""
+    settings = _settings(config)
+    with _progress() as progress:
+        report = run(
+            settings,
+            now=datetime.now(UTC),
+            list_name=list_name,
+            is_dry_run=dry_run,
+            progress=progress,
+        )
+    _echo_report(settings, report, dry_run)
+    if report.has_failures:
+        sys.exit(1)
+
+
+@cli.command(name="preview")
+@config_option
+@list_option
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write the HTML here [default: print the plain text].",
+)
+def preview_command(config: Path | None, list_name: str | None, out: Path | None) -> None:
+    """Render a list's edition from what its sources hold now, without sending it."""
+    settings = _settings(config)
+    result = preview(settings, now=datetime.now(UTC), list_name=list_name)
+    for error in result.source_errors:
+        click.echo(f"warning: {error}", err=True)
+    if out is None:
+        click.echo(f"Subject: {result.rendered.subject}\n")
+        click.echo(result.rendered.text)
+        return
+    try:
+        out.write_text(result.rendered.html, encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"{out}: cannot write the preview: {exc.strerror}.") from exc
+    click.echo(f"{result.articles} items; HTML written to {out}")
+
+
+@cli.command(name="check")
+@config_option
+def check_command(config: Path | None) -> None:
+    """Validate the config, subscriber files and templates; say what is wrong and where."""
+    from .check import check
+
+    settings = _settings(config)
+    result = check(settings)
+    for line in result.warnings:
+        click.echo(f"warning: {line}", err=True)
+    if result.problems:
+        raise ConfigError(
+            f"{settings.config_path}: {len(result.problems)} problems:\n"
+            + "\n".join(f"  - {problem}" for problem in result.problems),
+            hint="fix each entry named above, then run `digest check` again",
+        )
+    click.echo(result.summary)
+
+
+@cli.command(name="summarize")
+@click.argument("source", default="-", type=click.File("r", encoding="utf-8"))
+@click.option("--points", default=3, show_default=True, type=click.IntRange(1, 20))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@click.option("--jsonl", is_flag=True, help='Read {"id", "text"} lines on stdin.')
+def summarize_command(source: Any, points: int, fmt: str, jsonl: bool) -> None:
+    """Print the key points of one article (a text file, or - for stdin)."""
+    from .summarize import key_points
+
+    if jsonl:
+        for record in _jsonl(source if source.name != "<stdin>" else sys.stdin):
+            result = key_points(str(record.get("text", "")), points=points)
+            click.echo(json.dumps({"id": record.get("id"), "key_points": list(result)}))
+        return
+    result = key_points(source.read(), points=points)
+    if fmt == "json":
+        click.echo(json.dumps({"key_points": list(result)}, ensure_ascii=False, indent=2))
+    else:
+        for point in result:
+            click.echo(f"- {point}")
+
+
+@cli.command(name="extract")
+@click.argument("target", required=False)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@click.option("--jsonl", is_flag=True, help='Read {"id", "html"} or {"id", "text"} lines on stdin.')
+def extract_command(target: str | None, fmt: str, jsonl: bool) -> None:
+    """Print the main text of a page or text file (FILE or URL)."""
+    from .extract import main_text
+
+    if jsonl:
+        for record in _jsonl(sys.stdin):
+            if "html" in record:
+                result = main_text(str(record["html"]), "html")
+            else:
+                result = main_text(str(record.get("text", "")), "text")
+            click.echo(json.dumps({"id": record.get("id"), "text": result.text}))
+        return
+    if not target:
+        _usage("give a FILE or URL, or --jsonl to read JSON lines on stdin")
+    body, body_format, url = _read_target(target)
+    result = main_text(body, body_format, url)
+    if fmt == "json":
+        data = {"title": result.title, "language": result.language, "text": result.text}
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+    else:
+        click.echo(result.text)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    cli(prog_name="digest")
+
+
+def _settings(config: Path | None) -> Settings:
+    return load_settings(config_path(config))
+
+
+def _usage(message: str) -> NoReturn:
+    raise click.UsageError(message)
+
+
+def _jsonl(stream: Any) -> Iterator[dict[str, Any]]:
+    """JSON objects, one a line; a bad line is a usage error naming its number."""
+    for number, line in enumerate(stream, start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise ConfigError(f"stdin line {number}: not valid JSON: {exc}.") from exc
+        if not isinstance(record, dict):
+            raise ConfigError(f"stdin line {number}: expected a JSON object.")
+        yield record
+
+
+def _read_target(target: str) -> tuple[str, Any, str | None]:
+    """The body, its format and its URL, from a local file or an http(s) URL."""
+    if target.startswith(("http://", "https://")):
+        from .fetch import fetch_text
+
+        return fetch_text(target), "html", target
+    path = Path(target)
+    try:
+        body = path.read_text(encoding="utf-8", errors="replace")
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read the file: {exc.strerror}.") from exc
+    suffix = path.suffix.lower()
+    body_format = (
+        "html" if suffix in (".html", ".htm") else "markdown" if suffix == ".md" else "text"
+    )
+    return body, body_format, None
+
+
+@contextmanager
+def _progress() -> Iterator[Progress | None]:
+    """A progress bar on a terminal; nothing when output goes to a file or a log."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    from rich.progress import Progress as Bar
+
+    with Bar(transient=True) as bar:
+        tasks: dict[str, Any] = {}
+
+        def update(what: str, done: int, total: int) -> None:
+            if what not in tasks:
+                tasks[what] = bar.add_task(what, total=total)
+            bar.update(tasks[what], completed=done, total=total)
+
+        yield update
+
+
+def _echo_report(settings: Settings, report: RunReport, is_dry_run: bool) -> None:
+    """One line per list, then each failure, then where the mail went."""
+    for item in report.lists:
+        click.echo(
+            f"{item.list_name}: {item.articles} new articles, {item.sent} sent, "
+            f"{item.failed} failed, {item.pending} pending. {item.note}"
+        )
+        for error in item.source_errors:
+            click.echo(f"  source failed: {error}", err=True)
+        for error in item.delivery_errors[:20]:
+            click.echo(f"  delivery failed: {error}", err=True)
+    if settings.transport == "outbox" and not is_dry_run and any(r.sent for r in report.lists):
+        click.echo(f"Messages written to the Maildir {settings.outbox.path} (see its new/ folder).")

@@ -1,0 +1,385 @@
+"""Compose the stages into one edition per list; `digest run` and the scheduler call this.
+
+Per list: finish any interrupted edition first, then collect every source, extract and
+summarize each new article (key points cached by content hash), compose, render once,
+record the edition with its recipients in the delivery log, and hand each message to
+the sender, marking every hand-off before and after. A crash at any point leaves the
+log telling the next run exactly who still needs the edition.
+"""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import hashlib
+import json
+import logging
+import os
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, ExitStack
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import httpx
+
+from . import collect, compose, extract, render, summarize
+from .errors import ConfigError, DeliveryError, DigestError, SourceError
+from .models import Article, Edition, RawArticle, Recipient, RenderedEdition, Summary
+from .send import Sender, open_sender
+from .settings import ListSettings, Settings
+from .state import StateStore, run_lock
+from .subscribers import iter_subscribers
+from .unsubscribe import unsubscribe_url
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[str, int, int], None]
+"""Called as progress(what, done, total) while a long step runs."""
+
+_SUMMARY_VERSION = "1"
+"""Bump when the summarizer changes, so cached key points are made anew."""
+_MAX_TRANSIENT_IN_A_ROW = 3
+"""After this many temporary failures in a row the server is taken to be down."""
+
+
+@dataclass(frozen=True, slots=True)
+class ListReport:
+    """What one list's run did."""
+
+    list_name: str
+    articles: int = 0
+    recipients: int = 0
+    sent: int = 0
+    failed: int = 0
+    pending: int = 0
+    edition_id: int | None = None
+    note: str = ""
+    source_errors: tuple[str, ...] = ()
+    delivery_errors: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class RunReport:
+    """What a whole run did, list by list."""
+
+    lists: tuple[ListReport, ...]
+
+    @property
+    def has_failures(self) -> bool:
+        """True when a source or a delivery failed: `digest run` then exits 1."""
+        return any(item.source_errors or item.failed or item.delivery_errors for item in self.lists)
+
+
+@dataclass(frozen=True, slots=True)
+class Preview:
+    """An edition rendered for looking at, not sending."""
+
+    rendered: RenderedEdition
+    articles: int
+    source_errors: tuple[str, ...]
+
+
+def run(
+    settings: Settings,
+    *,
+    now: datetime,
+    list_name: str | None = None,
+    is_dry_run: bool = False,
+    sender: Sender | None = None,
+    progress: Progress | None = None,
+) -> RunReport:
+    """Make and deliver one edition of every list (or one list), now."""
+    lists = _chosen(settings, list_name)
+    with (
+        StateStore(settings.state_path) as store,
+        run_lock(settings.state_path),
+        ExitStack() as stack,
+    ):
+        client = stack.enter_context(collect.http_client())
+
+        def lazy_sender() -> Sender:
+            nonlocal sender
+            if sender is None:
+                sender = stack.enter_context(_open(settings))
+            return sender
+
+        reports = tuple(
+            _run_list(settings, item, store, client, lazy_sender, now, is_dry_run, progress)
+            for item in lists
+        )
+    return RunReport(reports)
+
+
+def preview(settings: Settings, *, now: datetime, list_name: str | None = None) -> Preview:
+    """Render what the list's sources hold within its window, sent before or not."""
+    item = _chosen(settings, list_name)[0]
+    with StateStore(settings.state_path) as store, collect.http_client() as client:
+        raws, errors = _collect(item, client, None, now, None)
+        summaries = _summaries(item, raws, store, None)
+    edition = compose.compose(item, summaries, now=now, timezone=settings.list_timezone(item))
+    return Preview(render.render(edition, settings, item), len(edition.summaries), errors)
+
+
+def _chosen(settings: Settings, list_name: str | None) -> tuple[ListSettings, ...]:
+    """The lists a command works on; an unknown name is a usage error."""
+    if list_name is None:
+        return settings.lists
+    chosen = tuple(item for item in settings.lists if item.name == list_name)
+    if not chosen:
+        names = ", ".join(item.name for item in settings.lists)
+        raise ConfigError(f"no list named {list_name!r} in {settings.config_path}; lists: {names}.")
+    return chosen
+
+
+def _open(settings: Settings) -> AbstractContextManager[Sender]:
+    return open_sender(settings.transport, smtp=settings.smtp, outbox=settings.outbox)
+
+
+def _run_list(
+    settings: Settings,
+    item: ListSettings,
+    store: StateStore,
+    client: httpx.Client,
+    get_sender: Callable[[], Sender],
+    now: datetime,
+    is_dry_run: bool,
+    progress: Progress | None,
+) -> ListReport:
+    """One list: resume what was interrupted, then make and send a new edition."""
+    resumed = (
+        []
+        if is_dry_run
+        else [
+            _deliver(
+                settings, item, store, record.id, _load(record.payload), get_sender, now, progress
+            )
+            for record in store.unfinished_editions(item.name)
+        ]
+    )
+    validators = _PendingValidators(store, item.name)
+    raws, errors = _collect(item, client, validators, now, progress)
+    fresh = store.unseen(item.name, (raw.guid for raw in raws))
+    since = now - timedelta(hours=item.window_hours)
+    new = [r for r in raws if r.guid in fresh and (r.published is None or r.published >= since)]
+    summaries = _summaries(item, new, store, progress)
+    edition = compose.compose(item, summaries, now=now, timezone=settings.list_timezone(item))
+    base = ListReport(item.name, articles=len(edition.summaries), source_errors=errors)
+    if not edition.summaries:
+        if not is_dry_run:
+            validators.commit()
+        note = "nothing new since the last edition; nothing sent"
+        return _merge(dataclasses.replace(base, note=note), resumed)
+    rendered = render.render(edition, settings, item)
+    if is_dry_run:
+        count = sum(1 for _ in iter_subscribers(item))
+        note = f"dry run: would send {len(edition.summaries)} items to {count} subscribers"
+        return dataclasses.replace(base, recipients=count, note=note)
+    edition_id = store.create_edition(
+        item.name,
+        now,
+        _dump(rendered),
+        _guids(edition),
+        ((r.email, r.name) for r in iter_subscribers(item)),
+    )
+    validators.commit()
+    delivered = _deliver(settings, item, store, edition_id, rendered, get_sender, now, progress)
+    return _merge(
+        dataclasses.replace(delivered, articles=base.articles, source_errors=errors), resumed
+    )
+
+
+def _collect(
+    item: ListSettings,
+    client: httpx.Client,
+    validators: collect.ValidatorStore | None,
+    now: datetime,
+    progress: Progress | None,
+) -> tuple[list[RawArticle], tuple[str, ...]]:
+    """Every source's articles; a failing source is logged, reported and skipped."""
+    raws: list[RawArticle] = []
+    errors: list[str] = []
+    for done, source in enumerate(item.sources, start=1):
+        try:
+            raws.extend(collect.collect(source, now=now, client=client, validators=validators))
+        except SourceError as exc:
+            log.warning("list %s: source %s failed: %s", item.name, source.name, exc)
+            errors.append(str(exc))
+        if progress:
+            progress(f"{item.name}: collecting", done, len(item.sources))
+    return raws, tuple(errors)
+
+
+def _summaries(
+    item: ListSettings, raws: list[RawArticle], store: StateStore, progress: Progress | None
+) -> list[Summary]:
+    """Extract and summarize each article; one that fails is logged and left out."""
+    summaries = []
+    for done, raw in enumerate(raws, start=1):
+        try:
+            article = _extract(raw)
+            summaries.append(_summarize(item, article, store))
+        except DigestError as exc:
+            log.warning("list %s: skipping %s: %s", item.name, raw.url or raw.guid, exc)
+        if progress:
+            progress(f"{item.name}: summarizing", done, len(raws))
+    return summaries
+
+
+def _extract(raw: RawArticle) -> Article:
+    """The article's main text; a library failure on odd input is this article's problem only."""
+    try:
+        return extract.extract(raw)
+    except DigestError:
+        raise
+    except Exception as exc:
+        raise SourceError(f"cannot extract the text of {raw.url or raw.guid}: {exc!r}") from exc
+
+
+def _summarize(item: ListSettings, article: Article, store: StateStore) -> Summary:
+    """Key points of one article, from the cache when the same text was summarized before."""
+    key = hashlib.sha256(
+        "\0".join(
+            (_SUMMARY_VERSION, item.algorithm, str(item.points), article.title, article.text)
+        ).encode()
+    ).hexdigest()
+    cached = store.cached_summary(key)
+    if cached is not None:
+        return Summary(article, cached)
+    try:
+        summary = summarize.summarize(article, points=item.points, algorithm=item.algorithm)
+    except Exception as exc:
+        raise SourceError(f"cannot summarize {article.url or article.guid}: {exc!r}") from exc
+    store.cache_summary(key, summary.key_points)
+    return summary
+
+
+def _deliver(
+    settings: Settings,
+    item: ListSettings,
+    store: StateStore,
+    edition_id: int,
+    rendered: RenderedEdition,
+    get_sender: Callable[[], Sender],
+    now: datetime,
+    progress: Progress | None,
+) -> ListReport:
+    """Hand the edition to every pending recipient, recording each outcome as it happens."""
+    key = _unsubscribe_key(settings, store)
+    total = store.counts(edition_id).pending
+    errors: list[str] = []
+    in_a_row = 0
+    for done, (email, name) in enumerate(store.pending_recipients(edition_id), start=1):
+        url = unsubscribe_url(settings.base_url, key, item.name, email)
+        message = render.personalize(rendered, Recipient(email, name), unsubscribe_url=url, now=now)
+        try:
+            get_sender().send(message)
+        except DeliveryError as exc:
+            log.debug("delivery to %s failed: %s", email, exc)
+            store.mark_delivery(
+                edition_id, email, "failed" if exc.is_permanent else "pending", str(exc)
+            )
+            errors.append(str(exc))
+            in_a_row = 0 if exc.is_permanent else in_a_row + 1
+            if in_a_row >= _MAX_TRANSIENT_IN_A_ROW:
+                errors.append("stopped sending: the server keeps failing; the next run resumes")
+                break
+        else:
+            store.mark_delivery(edition_id, email, "sent")
+            in_a_row = 0
+        if progress:
+            progress(f"{item.name}: sending", done, total)
+    counts = store.counts(edition_id)
+    if counts.pending == 0:
+        store.finish_edition(edition_id, now)
+    return ListReport(
+        item.name,
+        recipients=counts.sent + counts.failed + counts.pending,
+        sent=counts.sent,
+        failed=counts.failed,
+        pending=counts.pending,
+        edition_id=edition_id,
+        note=f"edition {edition_id}: sent {counts.sent}, failed {counts.failed}",
+        delivery_errors=tuple(errors),
+    )
+
+
+def _merge(report: ListReport, resumed: list[ListReport]) -> ListReport:
+    """Fold reports of resumed editions into the list's report."""
+    if not resumed:
+        return report
+    notes = [f"resumed edition {r.edition_id}: sent {r.sent}, failed {r.failed}" for r in resumed]
+    return dataclasses.replace(
+        report,
+        sent=report.sent + sum(r.sent for r in resumed),
+        failed=report.failed + sum(r.failed for r in resumed),
+        pending=report.pending + sum(r.pending for r in resumed),
+        note="; ".join([*notes, report.note]),
+        delivery_errors=report.delivery_errors
+        + tuple(e for r in resumed for e in r.delivery_errors),
+    )
+
+
+def _unsubscribe_key(settings: Settings, store: StateStore) -> bytes:
+    """The HMAC key for unsubscribe links: from the environment, else kept in the state file."""
+    value = os.environ.get(settings.unsubscribe_key_env)
+    return value.encode() if value else store.secret("unsubscribe")
+
+
+def _guids(edition: Edition) -> Iterator[str]:
+    return (summary.article.guid for summary in edition.summaries)
+
+
+def _dump(rendered: RenderedEdition) -> bytes:
+    """Serialize a rendered edition for the delivery log, so a resumed send is identical."""
+    fields = {f.name: _encode(getattr(rendered, f.name)) for f in dataclasses.fields(rendered)}
+    return json.dumps(fields).encode()
+
+
+def _load(payload: bytes) -> RenderedEdition:
+    """The rendered edition stored by _dump."""
+    values: dict[str, Any] = {k: _decode(v) for k, v in json.loads(payload).items()}
+    return RenderedEdition(**values)
+
+
+def _encode(value: object) -> object:
+    """JSON-safe form of a field: bytes as base64, tuples as lists."""
+    if isinstance(value, bytes):
+        return {"b64": base64.b64encode(value).decode()}
+    if isinstance(value, tuple):
+        return [_encode(part) for part in value]
+    return value
+
+
+def _decode(value: object) -> object:
+    if isinstance(value, dict):
+        return base64.b64decode(value["b64"])
+    if isinstance(value, list):
+        return tuple(_decode(part) for part in value)
+    return value
+
+
+class _PendingValidators:
+    """Feed validators held back until the list's articles are safely recorded.
+
+    Saving an ETag before the edition is recorded would make the next run's conditional
+    GET answer 304 and lose the articles of a run that crashed. Keys carry the list name,
+    so two lists sharing a feed each see its new items.
+    """
+
+    def __init__(self, store: StateStore, list_name: str) -> None:
+        self._store = store
+        self._prefix = f"{list_name} "
+        self._pending: dict[str, tuple[str | None, str | None]] = {}
+
+    def get_validators(self, url: str) -> tuple[str | None, str | None]:
+        return self._store.get_validators(self._prefix + url)
+
+    def put_validators(self, url: str, etag: str | None, last_modified: str | None) -> None:
+        self._pending[url] = (etag, last_modified)
+
+    def commit(self) -> None:
+        """Save the held validators."""
+        for url, (etag, modified) in self._pending.items():
+            self._store.put_validators(self._prefix + url, etag, modified)
+        self._pending.clear()
