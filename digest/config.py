@@ -182,7 +182,7 @@ def _fields_at(loc: tuple[int | str, ...]) -> list[str]:
     for part in loc:
         if isinstance(part, str):
             model = _NESTED.get(part, model) if part in _NESTED else _sub_model(model, part)
-    hidden = {"config_path", "name", "password"}
+    hidden = {"config_path", "password"} | ({"name"} if model is ListSettings else set())
     names = [
         field.alias or name
         for name, field in model.model_fields.items()

@@ -1,0 +1,121 @@
+"""Config loading: valid files become Settings; every mistake names file, key and fix."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from digest.config import config_path, load_settings
+from digest.errors import ConfigError
+
+from .conftest import ROOT
+
+EXAMPLE = ROOT / "config" / "digest.toml"
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "digest.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+MINIMAL = """
+sender = "d@example.org"
+[lists.daily]
+title = "Daily"
+[[lists.daily.sources]]
+name = "notes"
+type = "folder"
+path = "notes"
+"""
+
+
+def test_example_config_loads_with_resolved_paths():
+    settings = load_settings(EXAMPLE, environ={})
+    assert [item.name for item in settings.lists] == ["daily", "weekly"]
+    daily = settings.lists[0]
+    assert daily.points == 3 and daily.algorithm == "digest"
+    assert daily.sources[0].path == (ROOT / "config" / "sources" / "notes").resolve()
+    assert (
+        settings.outbox.path == (ROOT / "outbox").resolve() or settings.outbox.path.name == "outbox"
+    )
+    assert settings.state_path.name == "digest.sqlite"
+    assert settings.list_timezone(daily) == "Europe/Berlin"
+
+
+def test_minimal_config_gets_defaults(tmp_path):
+    settings = load_settings(write(tmp_path, MINIMAL), environ={})
+    assert settings.transport == "outbox"
+    assert settings.state_path == tmp_path / "state" / "digest.sqlite"
+    assert settings.lists[0].sources[0].path == tmp_path / "notes"
+
+
+def test_unknown_key_gets_did_you_mean(tmp_path):
+    path = write(tmp_path, MINIMAL.replace('title = "Daily"', 'titel = "Daily"'))
+    with pytest.raises(ConfigError) as info:
+        load_settings(path, environ={})
+    text = str(info.value)
+    assert str(path) in text
+    assert "[lists.daily] unknown key 'titel'; did you mean 'title'?" in text
+    assert "missing required key 'title'" in text
+
+
+def test_bad_value_names_key_value_and_table(tmp_path):
+    path = write(tmp_path, MINIMAL + '\n[smtp]\nport = "abc"\n')
+    with pytest.raises(ConfigError, match=r"\[smtp\] 'port': .*got 'abc'"):
+        load_settings(path, environ={})
+
+
+def test_bad_source_type_lists_choices(tmp_path):
+    path = write(tmp_path, MINIMAL.replace('type = "folder"', 'type = "rss"'))
+    with pytest.raises(ConfigError, match=r"\[lists.daily.sources.0\] 'type': .*'feed'.*got 'rss'"):
+        load_settings(path, environ={})
+
+
+def test_toml_syntax_error(tmp_path):
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        load_settings(write(tmp_path, "sender = \n"), environ={})
+
+
+def test_missing_file_has_hint(tmp_path):
+    with pytest.raises(ConfigError) as info:
+        load_settings(tmp_path / "nope.toml", environ={})
+    assert "config file not found" in str(info.value)
+    assert info.value.hint and "--config" in info.value.hint
+
+
+def test_unknown_timezone_and_missing_source_fields(tmp_path):
+    text = MINIMAL.replace(
+        'sender = "d@example.org"', 'sender = "d@example.org"\ntimezone = "Mars/Base"'
+    )
+    text += '[[lists.daily.sources]]\nname = "feed"\ntype = "feed"\n'
+    with pytest.raises(ConfigError) as info:
+        load_settings(write(tmp_path, text), environ={})
+    text = str(info.value)
+    assert "unknown time zone 'Mars/Base'" in text
+    assert "[lists.daily.sources.1] type 'feed' needs 'url'" in text
+
+
+def test_smtp_password_only_from_environment(tmp_path):
+    text = 'transport = "smtp"\n' + MINIMAL
+    text += '[smtp]\nusername = "u"\npassword_env = "TEST_SMTP_PW"\n'
+    path = write(tmp_path, text)
+    with pytest.raises(ConfigError, match=r"\$TEST_SMTP_PW, which is not set"):
+        load_settings(path, environ={})
+    settings = load_settings(path, environ={"TEST_SMTP_PW": "s3cret"})
+    assert settings.smtp.password is not None
+    assert settings.smtp.password.get_secret_value() == "s3cret"
+    assert "s3cret" not in repr(settings)
+
+
+def test_password_key_in_file_is_refused(tmp_path):
+    path = write(tmp_path, MINIMAL + '\n[smtp]\npasword = "x"\n')
+    with pytest.raises(ConfigError, match="did you mean 'password_env'"):
+        load_settings(path, environ={})
+
+
+def test_config_path_precedence():
+    assert config_path("a.toml", {"DIGEST_CONFIG": "b.toml"}) == Path("a.toml")
+    assert config_path(None, {"DIGEST_CONFIG": "b.toml"}) == Path("b.toml")
+    assert config_path(None, {}) == Path("config/digest.toml")
