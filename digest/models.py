@@ -96,3 +96,29 @@ class Message:
     message_id: str
     data: bytes
     """The complete RFC 5322 message (headers and MIME body), CRLF line ends."""
+
+
+@dataclass(frozen=True, slots=True)
+class RenderedEdition:
+    """One edition rendered once (CSS inlined, MIME body encoded), awaiting recipients."""
+
+    list_name: str
+    subject: str
+    """The finished subject line (one line, not yet RFC 2047 encoded)."""
+    html: str
+    """HTML body with CSS inlined, holding ``__digest_<slot>__`` recipient placeholders."""
+    text: str
+    """Plain-text body wrapped at 72 columns, with the same placeholders."""
+    sender: str
+    """Envelope sender (bare address) taken from the configured From."""
+    reply_to: str | None
+    list_id: str
+    """RFC 2919 list identifier, e.g. ``daily.example.org``."""
+    unsubscribe_mailto: str
+    """The mailto: half of List-Unsubscribe, the same for every recipient."""
+    mime_head: bytes
+    """Encoded headers shared by every recipient, CRLF line ends."""
+    mime_body: tuple[bytes, ...]
+    """Encoded MIME body split at the placeholders; personalize() joins it with values."""
+    mime_slots: tuple[str, ...]
+    """``<format>:<slot>`` filled between ``mime_body[i]`` and ``mime_body[i + 1]``."""

@@ -1,0 +1,422 @@
+"""Render an edition once (Jinja2 + premailer), then personalize it cheaply per recipient.
+
+render() does the heavy work once per edition: both templates, CSS inlining and the
+encoded MIME skeleton. personalize() only encodes the recipient's few values and
+joins bytes, so it costs microseconds, not milliseconds, per message.
+"""
+
+from __future__ import annotations
+
+import binascii
+import functools
+import hashlib
+import html
+import logging
+import re
+import textwrap
+from dataclasses import dataclass
+from datetime import datetime
+from email.header import Header
+from email.policy import SMTP
+from email.utils import format_datetime, make_msgid, parseaddr
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import cssutils  # type: ignore[import-untyped]
+import jinja2
+import premailer
+
+from .errors import RenderError
+from .models import Edition, Message, Recipient, RenderedEdition
+from .settings import ListSettings, Settings
+
+log = logging.getLogger(__name__)
+_css_log = logging.getLogger(__name__ + ".css")
+
+WIDTH = 72
+"""Column at which the plain-text part is wrapped."""
+
+_SLOTS = ("greeting", "name", "email", "unsubscribe_url")
+# Tokens are letters and underscores only, so Jinja escaping, lxml's URI escaping of
+# href values and quoted-printable encoding all leave them intact.
+_TOKEN_RE = re.compile(r"__digest_(" + "|".join(_SLOTS) + r")__")
+_SOFT_BREAK = b"=\r\n"
+
+
+def _token(slot: str) -> str:
+    return f"__digest_{slot}__"
+
+
+@dataclass(frozen=True, slots=True)
+class _Item:
+    title: str
+    url: str
+    source: str
+    published: str
+    published_iso: str
+    key_points: tuple[str, ...]
+    also_covered_by: tuple[str, ...]
+    language: str
+    footnote: int
+
+
+@dataclass(frozen=True, slots=True)
+class _Link:
+    number: int
+    url: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Placeholders:
+    greeting: str = _token("greeting")
+    name: str = _token("name")
+    email: str = _token("email")
+
+
+def render(
+    edition: Edition,
+    settings: Settings,
+    list_settings: ListSettings,
+    *,
+    template_dir: Path | None = None,
+) -> RenderedEdition:
+    """Render one edition's subject, HTML (CSS inlined) and text once, with recipient slots."""
+    zone = _zone(edition.timezone)
+    created = edition.created.astimezone(zone)
+    date = f"{created:%A} {created.day} {created:%B %Y}"
+    items = _items(edition, zone)
+    headline = items[0].title if items else "No new articles"
+    subject = _subject(list_settings.subject, edition.title, date, headline, len(items))
+    count = len(items)
+    context: dict[str, Any] = {
+        "lang": "en",
+        "subject": subject,
+        "title": edition.title,
+        "description": list_settings.description,
+        "date": date,
+        "count": count,
+        "count_text": f"{count} article" + ("" if count == 1 else "s"),
+        "preheader": _shorten(" · ".join(item.title for item in items) or headline, 150),
+        "items": items,
+        "links": [_Link(item.footnote, item.url) for item in items if item.footnote],
+        "empty_text": "No new articles this time. The next edition will catch up.",
+        "recipient": _Placeholders(),
+        "unsubscribe_url": _token("unsubscribe_url"),
+        "rule": "-" * WIDTH,
+    }
+    env = _environment(template_dir)
+    page = _render_template(env, "digest.html.j2", context)
+    text = _normalize_text(_render_template(env, "digest.txt.j2", context))
+    inlined = _inline_css(page)
+    sender_name, sender_address = parseaddr(settings.sender)
+    if "@" not in sender_address:
+        raise RenderError(
+            f"settings: sender {settings.sender!r} has no email address",
+            hint='set sender = "Name <digest@example.org>" in the config',
+        )
+    local, _, domain = sender_address.rpartition("@")
+    list_id = f"{edition.list_name}.{domain}"
+    mailto = f"mailto:{local}+unsubscribe@{domain}?subject=unsubscribe"
+    head = [
+        b"From: " + _address_header("From", sender_name, sender_address),
+        _subject_header(subject),
+    ]
+    if settings.reply_to:
+        head.append(b"Reply-To: " + _address_header("Reply-To", *parseaddr(settings.reply_to)))
+    head.append(b"List-Id: " + _address_header("List-Id", edition.title, list_id))
+    head.append(b"List-Unsubscribe-Post: List-Unsubscribe=One-Click")
+    head.append(b"MIME-Version: 1.0")
+    pieces, slots = _mime_skeleton(text, inlined)
+    log.debug("rendered edition %s: %d items, %d bytes html", edition.list_name, count, len(page))
+    return RenderedEdition(
+        list_name=edition.list_name,
+        subject=subject,
+        html=inlined,
+        text=text,
+        sender=sender_address,
+        reply_to=settings.reply_to,
+        list_id=list_id,
+        unsubscribe_mailto=mailto,
+        mime_head=b"".join(line + b"\r\n" for line in head),
+        mime_body=pieces,
+        mime_slots=slots,
+    )
+
+
+def personalize(
+    rendered: RenderedEdition,
+    recipient: Recipient,
+    *,
+    unsubscribe_url: str,
+    now: datetime,
+    message_id: str | None = None,
+) -> Message:
+    """Fill one recipient's name, address and unsubscribe link into the rendered edition."""
+    if now.tzinfo is None:
+        raise ValueError("now must be timezone-aware")
+    if not re.fullmatch(r"https?://[!-;=?-~]+", unsubscribe_url):
+        raise RenderError(f"unsubscribe URL {unsubscribe_url!r} is not an absolute http(s) URL")
+    name = " ".join(recipient.name.split())
+    values = {
+        "greeting": f"Hello {name}," if name else "Hello,",
+        "name": name,
+        "email": recipient.email,
+        "unsubscribe_url": unsubscribe_url,
+    }
+    if message_id is None:
+        message_id = make_msgid(domain=rendered.sender.rpartition("@")[2])
+    elif not message_id.startswith("<"):
+        message_id = f"<{message_id}>"
+    out = [
+        rendered.mime_head,
+        b"To: ",
+        _address_header("To", name, recipient.email),
+        b"\r\nDate: ",
+        format_datetime(now).encode("ascii"),
+        b"\r\nMessage-ID: ",
+        message_id.encode("ascii"),
+        b"\r\nList-Unsubscribe: <",
+        unsubscribe_url.encode("ascii"),
+        b">,\r\n <",
+        rendered.unsubscribe_mailto.encode("ascii"),
+        b">\r\n",
+        rendered.mime_body[0],
+    ]
+    encoded: dict[str, bytes] = {}
+    for slot, piece in zip(rendered.mime_slots, rendered.mime_body[1:], strict=True):
+        value = encoded.get(slot)
+        if value is None:
+            fmt, _, key = slot.partition(":")
+            raw = html.escape(values[key]) if fmt == "html" else values[key]
+            value = encoded[slot] = _qp(raw) + _SOFT_BREAK if raw else b""
+        out.append(value)
+        out.append(piece)
+    return Message(
+        sender=rendered.sender,
+        to=recipient.email,
+        subject=rendered.subject,
+        message_id=message_id,
+        data=b"".join(out),
+    )
+
+
+def _zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise RenderError(
+            f"edition timezone {name!r} is not a known IANA zone",
+            hint='use a name such as "Europe/Berlin" or "UTC"',
+        ) from exc
+
+
+def _items(edition: Edition, zone: ZoneInfo) -> tuple[_Item, ...]:
+    items = []
+    footnote = 0
+    for summary in edition.summaries:
+        article = summary.article
+        url = article.url if re.match(r"https?://", article.url, re.IGNORECASE) else ""
+        if url:
+            footnote += 1
+        published = article.published.astimezone(zone) if article.published else None
+        items.append(
+            _Item(
+                title=" ".join(article.title.split()) or "(untitled)",
+                url=url,
+                source=article.source,
+                published=(
+                    f"{published:%a} {published.day} {published:%b}, {published:%H:%M %Z}"
+                    if published
+                    else ""
+                ),
+                published_iso=published.isoformat() if published else "",
+                key_points=tuple(" ".join(point.split()) for point in summary.key_points),
+                also_covered_by=summary.also_covered_by,
+                language=article.language,
+                footnote=footnote if url else 0,
+            )
+        )
+    return tuple(items)
+
+
+def _shorten(text: str, width: int) -> str:
+    return textwrap.shorten(text, width, placeholder=" …") if text else text
+
+
+def _subject(template: str, title: str, date: str, headline: str, count: int) -> str:
+    env = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False)
+    try:
+        subject = env.from_string(template).render(
+            title=title, date=date, headline=headline, count=count
+        )
+    except jinja2.TemplateError as exc:
+        raise RenderError(
+            f"list subject template {template!r}: {exc}",
+            hint="the subject may use title, date, headline and count",
+        ) from exc
+    return " ".join(subject.split())
+
+
+@functools.lru_cache(maxsize=8)
+def _environment(template_dir: Path | None) -> jinja2.Environment:
+    loaders: list[jinja2.BaseLoader] = [jinja2.PackageLoader("digest", "templates")]
+    if template_dir is not None:
+        loaders.insert(0, jinja2.FileSystemLoader(template_dir))
+    env = jinja2.Environment(
+        loader=jinja2.ChoiceLoader(loaders),
+        autoescape=jinja2.select_autoescape(enabled_extensions=("html.j2", "html")),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["wrap"] = _wrap
+    return env
+
+
+def _wrap(text: str, width: int = WIDTH, initial: str = "", subsequent: str = "") -> str:
+    return textwrap.fill(
+        " ".join(str(text).split()),
+        width=width,
+        initial_indent=initial,
+        subsequent_indent=subsequent,
+        break_long_words=False,
+        break_on_hyphens=False,
+    )
+
+
+def _render_template(env: jinja2.Environment, name: str, context: dict[str, Any]) -> str:
+    try:
+        return env.get_template(name).render(context)
+    except jinja2.TemplateSyntaxError as exc:
+        where = f"{exc.name or name} line {exc.lineno}"
+        raise RenderError(f"template {where}: {exc.message}") from exc
+    except jinja2.TemplateNotFound as exc:
+        raise RenderError(f"template {exc.name} not found") from exc
+    except jinja2.UndefinedError as exc:
+        where = _template_location(exc.__traceback__) or name
+        raise RenderError(
+            f"template {where}: {exc.message}",
+            hint="check the variable's spelling; templates see the names render() documents",
+        ) from exc
+    except jinja2.TemplateError as exc:
+        where = _template_location(exc.__traceback__) or name
+        raise RenderError(f"template {where}: {exc}") from exc
+
+
+def _template_location(tb: TracebackType | None) -> str:
+    """The innermost template file and line in a Jinja traceback."""
+    where = ""
+    while tb is not None:
+        filename = tb.tb_frame.f_code.co_filename
+        if filename.endswith(".j2"):
+            where = f"{Path(filename).name} line {tb.tb_lineno}"
+        tb = tb.tb_next
+    return where
+
+
+def _normalize_text(text: str) -> str:
+    lines = [line.rstrip() for line in text.splitlines()]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip("\n") + "\n"
+
+
+class _CssutilsToDebug:
+    """Stands in for cssutils' stderr logger, so its parser chatter goes to DEBUG only."""
+
+    def _log(self, msg: object, *args: object, **kwargs: object) -> None:
+        _css_log.debug("%s", msg)
+
+    debug = info = warning = warn = error = critical = fatal = _log
+
+
+@functools.cache
+def _quiet_cssutils() -> None:
+    cssutils.log.setLog(_CssutilsToDebug())
+    cssutils.log.raiseExceptions = False
+
+
+def _inline_css(page: str) -> str:
+    """Inline the <style> rules into style attributes; keep @media rules in a <style> block."""
+    _quiet_cssutils()
+    try:
+        inliner = premailer.Premailer(
+            strip_important=False,
+            keep_style_tags=False,
+            remove_classes=False,
+            disable_validation=True,
+            allow_network=False,
+            allow_loading_external_files=False,
+            cache_css_parsing=True,
+        )
+        result = inliner.transform(page, pretty_print=False)
+    except Exception as exc:
+        raise RenderError(f"inlining CSS failed: {exc}") from exc
+    if not isinstance(result, str):
+        raise RenderError(f"inlining CSS returned {type(result).__name__}, not str")
+    return result
+
+
+def _qp(text: str) -> bytes:
+    data = text.replace("\r\n", "\n").replace("\r", "\n").encode("utf-8")
+    return binascii.b2a_qp(data, istext=True).replace(b"\n", b"\r\n")
+
+
+def _mime_skeleton(text: str, page: str) -> tuple[tuple[bytes, ...], tuple[str, ...]]:
+    """Encode the multipart body once, split where recipient values go."""
+    digest = hashlib.sha256((text + page).encode("utf-8")).hexdigest()[:24]
+    # "=" is always escaped in quoted-printable, so no encoded line can look like this.
+    boundary = f"==digest_{digest}=="
+    pieces: list[bytes] = [
+        f'Content-Type: multipart/alternative; boundary="{boundary}"\r\n\r\n'.encode("ascii")
+    ]
+    slots: list[str] = []
+    for fmt, body in (("text", text), ("html", page)):
+        subtype = "plain" if fmt == "text" else "html"
+        pieces[-1] += (
+            f"--{boundary}\r\n"
+            f'Content-Type: text/{subtype}; charset="utf-8"\r\n'
+            "Content-Transfer-Encoding: quoted-printable\r\n\r\n"
+        ).encode("ascii")
+        parts = _TOKEN_RE.split(body)
+        for index, part in enumerate(parts):
+            if index % 2:
+                slots.append(f"{fmt}:{part}")
+                pieces.append(b"")
+                continue
+            encoded = _qp(part)
+            # A soft break before each slot starts the value on a fresh encoded line.
+            if index + 1 < len(parts) and encoded and not encoded.endswith(b"\n"):
+                encoded += _SOFT_BREAK
+            pieces[-1] += encoded
+        pieces[-1] += b"\r\n"
+    pieces[-1] += f"--{boundary}--\r\n".encode("ascii")
+    return tuple(pieces), tuple(slots)
+
+
+def _subject_header(subject: str) -> bytes:
+    """Subject folded at spaces; RFC 2047 encoded as a whole when not ASCII."""
+    if subject.isascii():
+        folded: str = SMTP.fold("Subject", subject)
+        return folded.removesuffix("\r\n").encode("ascii")
+    # email.policy's folder drops the space after a colon between encoded words.
+    encoded = Header(subject, "utf-8", header_name="Subject").encode(linesep="\r\n")
+    return f"Subject: {encoded}".encode("ascii")
+
+
+def _address_header(header: str, name: str, address: str) -> bytes:
+    """An address header value: RFC 2047 name when non-ASCII; IDNA domain; UTF-8 local part."""
+    local, at, domain = address.rpartition("@")
+    if not domain.isascii():
+        domain = domain.encode("idna").decode("ascii")
+    address = f"{local}{at}{domain}"
+    name = " ".join(name.split())
+    if not name:
+        return address.encode("utf-8")
+    if name.isascii():
+        if re.search(r'[][\\()<>@,:;".]', name):
+            name = '"' + re.sub(r'(["\\])', r"\\\1", name) + '"'
+        return f"{name} <{address}>".encode()
+    encoded = Header(name, "utf-8", header_name=header).encode(linesep="\r\n")
+    return f"{encoded} <{address}>".encode()

@@ -1,0 +1,351 @@
+"""Tests for digest.render: golden mail, headers, wrapping, HTML hygiene and errors."""
+
+from __future__ import annotations
+
+import difflib
+import email
+import os
+import re
+from datetime import UTC, datetime, timedelta
+from email import policy
+from email.message import EmailMessage
+from pathlib import Path
+
+import lxml.html
+import pytest
+
+from digest.errors import RenderError
+from digest.models import Article, Edition, Message, Recipient, RenderedEdition, Summary
+from digest.render import WIDTH, personalize, render
+from digest.settings import ListSettings, Settings
+
+GOLDEN = Path(__file__).parent / "golden"
+NOW = datetime(2025, 3, 3, 6, 0, tzinfo=UTC)
+UNSUBSCRIBE = "https://digest.example.org/unsubscribe?list=daily&token=a1b2c3"
+
+
+def _settings(lst: ListSettings, **changes: object) -> Settings:
+    values: dict[str, object] = {
+        "config_path": Path("/srv/digest/digest.toml"),
+        "sender": "Morning Briefing <digest@example.org>",
+        "reply_to": "editor@example.org",
+        "state_path": Path("/srv/digest/state.db"),
+        "timezone": "Europe/Berlin",
+        "lists": (lst,),
+    }
+    values.update(changes)
+    return Settings.model_validate(values)
+
+
+def _list(**changes: object) -> ListSettings:
+    values: dict[str, object] = {
+        "name": "daily",
+        "title": "Morning Briefing",
+        "description": "The day's news in three points per story.",
+    }
+    values.update(changes)
+    return ListSettings.model_validate(values)
+
+
+def _article(n: int, **changes: object) -> Article:
+    values: dict[str, object] = {
+        "source": "Example News",
+        "url": f"https://news.example.org/2025/03/story-{n}?ref=rss&utm=x",
+        "guid": f"story-{n}",
+        "title": f"Story number {n}",
+        "published": NOW - timedelta(hours=n),
+        "text": "",
+    }
+    values.update(changes)
+    return Article(**values)  # type: ignore[arg-type]
+
+
+def _edition(*summaries: Summary, title: str = "Morning Briefing") -> Edition:
+    return Edition("daily", title, NOW, "Europe/Berlin", summaries)
+
+
+BASIC = _edition(
+    Summary(
+        _article(
+            1,
+            title="River levels rise after a night of <heavy> rain & wind",
+        ),
+        (
+            "The river rose two metres overnight, flooding the lower town and closing "
+            "three bridges for the morning commute while crews worked to clear debris.",
+            "Officials expect the water to fall by Wednesday.",
+            "Schools in the valley stay closed today.",
+        ),
+        ("City Radio", "The Valley Times"),
+    ),
+    Summary(
+        _article(2, source="Field notes", url="file:///srv/notes/garden.md", published=None),
+        ("The tomatoes are late this year.",),
+    ),
+)
+UNICODE = _edition(
+    Summary(
+        _article(
+            3,
+            source="Zeitung für Österreich",
+            title="Über die Brücke: Wien öffnet die neue Fußgängerbrücke",
+            language="de",
+        ),
+        ("Die Brücke verbindet zwei Bezirke — und spart Pendlern zehn Minuten.",),
+    ),
+    title="Morgenbriefing ☕",
+)
+EMPTY = _edition()
+CASES = {
+    "basic": (BASIC, Recipient("ann@example.com", "Ann Example")),
+    "unicode": (UNICODE, Recipient("zoe@example.com", "Zoë Müller-Łukasiewicz")),
+    "empty": (EMPTY, Recipient("bob@example.com")),
+}
+
+
+def _mail(
+    edition: Edition, recipient: Recipient, lst: ListSettings | None = None, **kw: object
+) -> tuple[RenderedEdition, Message, EmailMessage]:
+    lst = lst or _list(title=edition.title)
+    rendered = render(edition, _settings(lst, **kw), lst)
+    message = personalize(
+        rendered, recipient, unsubscribe_url=UNSUBSCRIBE, now=NOW, message_id="<golden@example.org>"
+    )
+    parsed = email.message_from_bytes(message.data, policy=policy.default)
+    assert isinstance(parsed, EmailMessage)
+    return rendered, message, parsed
+
+
+def _parts(parsed: EmailMessage) -> tuple[str, str]:
+    text, page = (part.get_content().replace("\r\n", "\n") for part in parsed.iter_parts())
+    return text, page
+
+
+def _normalize(data: bytes) -> str:
+    text = data.decode("utf-8").replace("\r\n", "\n")
+    text = re.sub(r"^Message-ID: .*$", "Message-ID: <normalized>", text, flags=re.M)
+    text = re.sub(r"^Date: .*$", "Date: <normalized>", text, flags=re.M)
+    boundaries = set(re.findall(r'boundary="([^"]+)"', text))
+    for number, boundary in enumerate(sorted(boundaries)):
+        text = text.replace(boundary, f"BOUNDARY-{number}")
+    return text
+
+
+def _check_golden(actual: str, path: Path) -> None:
+    if os.environ.get("DIGEST_UPDATE_GOLDEN") == "1":
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(actual, encoding="utf-8", newline="\n")
+        return
+    if not path.exists():
+        pytest.fail(f"{path} is missing; run with DIGEST_UPDATE_GOLDEN=1 to create it")
+    expected = path.read_text(encoding="utf-8")
+    if actual != expected:
+        diff = difflib.unified_diff(
+            expected.splitlines(keepends=True),
+            actual.splitlines(keepends=True),
+            fromfile=str(path),
+            tofile="actual",
+        )
+        pytest.fail("rendered mail differs from golden file:\n" + "".join(diff), pytrace=False)
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_golden(case: str) -> None:
+    edition, recipient = CASES[case]
+    _, message, parsed = _mail(edition, recipient)
+    text, page = _parts(parsed)
+    _check_golden(_normalize(message.data), GOLDEN / case / "message.eml")
+    _check_golden(page, GOLDEN / case / "body.html")
+    _check_golden(text, GOLDEN / case / "body.txt")
+
+
+def test_headers() -> None:
+    rendered, message, parsed = _mail(*CASES["basic"])
+    assert parsed["From"] == "Morning Briefing <digest@example.org>"
+    assert parsed["To"] == "Ann Example <ann@example.com>"
+    assert parsed["Reply-To"] == "editor@example.org"
+    assert parsed["Subject"] == (
+        "Morning Briefing — Monday 3 March 2025: "
+        "River levels rise after a night of <heavy> rain & wind"
+    )
+    assert parsed["Date"].datetime == NOW
+    assert parsed["Message-ID"] == "<golden@example.org>" == message.message_id
+    assert parsed["MIME-Version"] == "1.0"
+    assert parsed["List-Id"] == "Morning Briefing <daily.example.org>"
+    assert parsed["List-Unsubscribe"] == (
+        f"<{UNSUBSCRIBE}>, <mailto:digest+unsubscribe@example.org?subject=unsubscribe>"
+    )
+    assert parsed["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert parsed.get_content_type() == "multipart/alternative"
+    parts = list(parsed.iter_parts())
+    assert [p.get_content_type() for p in parts] == ["text/plain", "text/html"]
+    assert all(p.get_content_charset() == "utf-8" for p in parts)
+    assert not parsed.defects and not any(p.defects for p in parts)
+    assert (message.sender, message.to, message.subject) == (
+        "digest@example.org",
+        "ann@example.com",
+        rendered.subject,
+    )
+
+
+def test_no_reply_to_and_generated_message_id() -> None:
+    lst = _list()
+    rendered = render(BASIC, _settings(lst, reply_to=None), lst)
+    message = personalize(
+        rendered, Recipient("a@example.com"), unsubscribe_url=UNSUBSCRIBE, now=NOW
+    )
+    parsed = email.message_from_bytes(message.data, policy=policy.default)
+    assert "Reply-To" not in parsed
+    assert parsed["To"] == "a@example.com"
+    assert re.fullmatch(r"<[^@<>]+@example\.org>", message.message_id)
+    assert parsed["Message-ID"] == message.message_id
+
+
+def test_message_bytes_are_smtp_clean() -> None:
+    _, message, _ = _mail(*CASES["unicode"])
+    assert message.data.isascii()
+    assert b"\n" not in message.data.replace(b"\r\n", b"")
+    assert b"\r" not in message.data.replace(b"\r\n", b"")
+    assert max(len(line) for line in message.data.split(b"\r\n")) <= 998
+    head, _, _ = message.data.partition(b"\r\n\r\n")
+    assert max(len(line) for line in head.split(b"\r\n")) <= 100
+
+
+def test_non_ascii_name_and_subject_round_trip() -> None:
+    rendered, message, parsed = _mail(*CASES["unicode"])
+    assert parsed["To"].addresses[0].display_name == "Zoë Müller-Łukasiewicz"
+    assert parsed["To"].addresses[0].addr_spec == "zoe@example.com"
+    assert (
+        parsed["Subject"]
+        == rendered.subject
+        == (
+            "Morgenbriefing ☕ — Monday 3 March 2025: "
+            "Über die Brücke: Wien öffnet die neue Fußgängerbrücke"
+        )
+    )
+    assert parsed["List-Id"] == "Morgenbriefing ☕ <daily.example.org>"
+    raw_head = message.data.partition(b"\r\n\r\n")[0]
+    assert b"=?utf-8?" in raw_head
+    text, page = _parts(parsed)
+    assert "Hello Zoë Müller-Łukasiewicz," in text
+    assert "Hello Zoë Müller-Łukasiewicz," in page
+
+
+def test_personalize_fills_every_placeholder_with_escaping() -> None:
+    rendered, _, _ = _mail(*CASES["basic"])
+    tricky = Recipient("o'brien+news@example.com", 'Dr. "Al" <O\'Brien> &\nSons')
+    message = personalize(rendered, tricky, unsubscribe_url=UNSUBSCRIBE, now=NOW)
+    parsed = email.message_from_bytes(message.data, policy=policy.default)
+    assert isinstance(parsed, EmailMessage)
+    assert parsed["To"].addresses[0].display_name == 'Dr. "Al" <O\'Brien> & Sons'
+    assert parsed["To"].addresses[0].addr_spec == "o'brien+news@example.com"
+    text, page = _parts(parsed)
+    name = 'Dr. "Al" <O\'Brien> & Sons'
+    assert text == (
+        rendered.text.replace("__digest_greeting__", f"Hello {name},")
+        .replace("__digest_email__", tricky.email)
+        .replace("__digest_unsubscribe_url__", UNSUBSCRIBE)
+    )
+    assert page == (
+        rendered.html.replace(
+            "__digest_greeting__", "Hello Dr. &quot;Al&quot; &lt;O&#x27;Brien&gt; &amp; Sons,"
+        )
+        .replace("__digest_email__", "o&#x27;brien+news@example.com")
+        .replace("__digest_unsubscribe_url__", UNSUBSCRIBE.replace("&", "&amp;"))
+    )
+    assert "__digest_" not in text + page
+
+
+def test_unsubscribe_link_visible_in_both_parts() -> None:
+    _, _, parsed = _mail(*CASES["basic"])
+    text, page = _parts(parsed)
+    assert UNSUBSCRIBE in text.splitlines()
+    hrefs = lxml.html.fromstring(page).xpath("//a[text()='Unsubscribe']/@href")
+    assert hrefs == [UNSUBSCRIBE]
+
+
+def test_text_is_wrapped_at_72_columns_with_footnotes() -> None:
+    _, _, parsed = _mail(*CASES["basic"])
+    text, _ = _parts(parsed)
+    for line in text.splitlines():
+        if "://" not in line:
+            assert len(line) <= WIDTH, line
+    assert "River levels rise after a night of <heavy> rain & wind [1]" in text
+    assert "[1] https://news.example.org/2025/03/story-1?ref=rss&utm=x" in text
+    assert "[2]" not in text  # a file:// article gets no link
+    assert "  * The river rose two metres overnight" in text
+    assert "Also covered by City Radio, The Valley Times." in text
+    assert "Example News - Mon 3 Mar, 06:00 CET" in text  # published in the edition's zone
+
+
+def test_html_is_self_contained_and_inlined() -> None:
+    rendered, _, parsed = _mail(*CASES["basic"])
+    _, page = _parts(parsed)
+    doc = lxml.html.fromstring(page)
+    assert not doc.xpath("//script") and "<script" not in page.lower()
+    assert not doc.xpath("//link") and not doc.xpath("//@src")
+    hrefs = doc.xpath("//a/@href")
+    assert hrefs and all(re.match(r"(https?|mailto):", href) for href in hrefs)
+    style = "\n".join(doc.xpath("//style/text()"))
+    assert "@media screen and (max-width: 620px)" in style
+    assert "@media (prefers-color-scheme: dark)" in style
+    assert "!important" in style
+    assert doc.xpath("//meta[@name='color-scheme']/@content") == ["light dark"]
+    assert doc.xpath("//meta[@name='supported-color-schemes']/@content") == ["light dark"]
+    assert "font-size:19px" in doc.xpath("//h2")[0].get("style")
+    assert "&lt;heavy&gt; rain &amp; wind" in rendered.html
+    assert doc.xpath("//time/@datetime")[0] == "2025-03-03T06:00:00+01:00"
+    assert "City Radio, The Valley Times" in page
+
+
+def test_empty_edition_renders() -> None:
+    rendered, _, parsed = _mail(*CASES["empty"])
+    assert rendered.subject == "Morning Briefing — Monday 3 March 2025: No new articles"
+    text, page = _parts(parsed)
+    assert "No new articles this time." in text and "No new articles this time." in page
+    assert "Hello," in text
+
+
+def test_undefined_variable_in_custom_template(tmp_path: Path) -> None:
+    (tmp_path / "digest.html.j2").write_text("<p>{{ title }}</p>\n<p>{{ no_such_thing }}</p>\n")
+    lst = _list()
+    with pytest.raises(RenderError) as caught:
+        render(BASIC, _settings(lst), lst, template_dir=tmp_path)
+    assert str(caught.value) == "template digest.html.j2 line 2: 'no_such_thing' is undefined"
+
+
+def test_bad_subject_template() -> None:
+    lst = _list(subject="{{ title }} {{ weather }}")
+    with pytest.raises(RenderError, match="'weather' is undefined"):
+        render(BASIC, _settings(lst), lst)
+
+
+def test_subject_is_one_line() -> None:
+    lst = _list(subject="{{ title }}\n{{ count }} stories:\r\n {{ headline }}")
+    rendered = render(BASIC, _settings(lst), lst)
+    assert rendered.subject == (
+        "Morning Briefing 2 stories: River levels rise after a night of <heavy> rain & wind"
+    )
+
+
+def test_css_parser_noise_stays_quiet(tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "digest.html.j2").write_text(
+        "<html><head><style>p { colr: red; mso-line-height-rule: exactly; width: 10qq }"
+        "</style></head><body><p>{{ title }}</p></body></html>\n"
+    )
+    lst = _list()
+    rendered = render(BASIC, _settings(lst), lst, template_dir=tmp_path)
+    assert "mso-line-height-rule:exactly" in rendered.html
+    assert capfd.readouterr().err == ""
+
+
+def test_bad_unsubscribe_url_is_refused() -> None:
+    rendered, _, _ = _mail(*CASES["basic"])
+    with pytest.raises(RenderError, match="not an absolute http"):
+        personalize(rendered, Recipient("a@example.com"), unsubscribe_url="/u/1", now=NOW)
+
+
+def test_render_is_independent_of_recipient() -> None:
+    rendered, _, _ = _mail(*CASES["basic"])
+    again = render(BASIC, _settings(_list()), _list())
+    assert again == rendered
