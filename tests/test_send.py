@@ -21,10 +21,7 @@ from tests.smtp_helpers import (
     SmtpSink,
     free_port,
     make_certificate,
-    smtp_server,
 )
-
-__all__ = ["smtp_server"]  # the fixture, until conftest.py imports it
 
 
 def make_message(n: int = 1, to: str | None = None) -> Message:
