@@ -228,9 +228,13 @@ def _jsonl(stream: Any) -> Iterator[dict[str, Any]]:
 def _read_target(target: str) -> tuple[str, Any, str | None]:
     """The body, its format and its URL, from a local file or an http(s) URL."""
     if target.startswith(("http://", "https://")):
-        from .fetch import fetch_text
+        from .fetch import fetch, http_client
 
-        return fetch_text(target), "html", target
+        with http_client() as client:
+            page = fetch(target, source=target, client=client, kind="page")
+        if page is None:
+            raise ConfigError(f"{target}: the server sent no page (304 Not Modified).")
+        return page.content.decode(page.charset or "utf-8", errors="replace"), "html", page.url
     path = Path(target)
     try:
         body = path.read_text(encoding="utf-8", errors="replace")

@@ -15,6 +15,7 @@ import hashlib
 import json
 import logging
 import os
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, ExitStack
 from dataclasses import dataclass
@@ -268,7 +269,7 @@ def _deliver(
     key = _unsubscribe_key(settings, store)
     total = store.counts(edition_id).pending
     errors: list[str] = []
-    in_a_row = 0
+    outcomes: Counter[str] = Counter()
     for done, (email, name) in enumerate(store.pending_recipients(edition_id), start=1):
         url = unsubscribe_url(settings.base_url, key, item.name, email)
         message = render.personalize(rendered, Recipient(email, name), unsubscribe_url=url, now=now)
@@ -276,17 +277,18 @@ def _deliver(
             get_sender().send(message)
         except DeliveryError as exc:
             log.debug("delivery to %s failed: %s", email, exc)
-            store.mark_delivery(
-                edition_id, email, "failed" if exc.is_permanent else "pending", str(exc)
-            )
+            outcome = "failed" if exc.is_permanent else "pending"
+            store.mark_delivery(edition_id, email, outcome, str(exc))
             errors.append(str(exc))
-            in_a_row = 0 if exc.is_permanent else in_a_row + 1
-            if in_a_row >= _MAX_TRANSIENT_IN_A_ROW:
+            outcomes[outcome] += 1
+            outcomes["in_a_row"] = 0 if exc.is_permanent else outcomes["in_a_row"] + 1
+            if outcomes["in_a_row"] >= _MAX_TRANSIENT_IN_A_ROW:
                 errors.append("stopped sending: the server keeps failing; the next run resumes")
                 break
         else:
             store.mark_delivery(edition_id, email, "sent")
-            in_a_row = 0
+            outcomes["sent"] += 1
+            outcomes["in_a_row"] = 0
         if progress:
             progress(f"{item.name}: sending", done, total)
     counts = store.counts(edition_id)
@@ -295,11 +297,11 @@ def _deliver(
     return ListReport(
         item.name,
         recipients=counts.sent + counts.failed + counts.pending,
-        sent=counts.sent,
-        failed=counts.failed,
+        sent=outcomes["sent"],
+        failed=outcomes["failed"],
         pending=counts.pending,
         edition_id=edition_id,
-        note=f"edition {edition_id}: sent {counts.sent}, failed {counts.failed}",
+        note=f"edition {edition_id}: sent {outcomes['sent']}, failed {outcomes['failed']}",
         delivery_errors=tuple(errors),
     )
 

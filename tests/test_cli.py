@@ -1,0 +1,138 @@
+"""The command line, through click's CliRunner: help, exit codes, messages."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from digest.cli import cli
+
+from .conftest import ROOT
+
+
+@pytest.fixture
+def example(tmp_path: Path) -> Path:
+    """A copy of the shipped example config (and its sources) in a temporary folder."""
+    shutil.copytree(ROOT / "config", tmp_path / "config")
+    return tmp_path / "config" / "digest.toml"
+
+
+def invoke(*args: str, stdin: str | None = None):
+    return CliRunner().invoke(cli, list(args), input=stdin, catch_exceptions=False)
+
+
+def all_commands(group: click.Group, prefix: tuple[str, ...] = ()):
+    for name, command in group.commands.items():
+        yield (*prefix, name)
+        if isinstance(command, click.Group):
+            yield from all_commands(command, (*prefix, name))
+
+
+@pytest.mark.parametrize("command", list(all_commands(cli)))
+def test_every_command_has_help(command):
+    result = invoke(*command, "--help")
+    assert result.exit_code == 0
+    assert "Usage:" in result.output
+    assert len(result.output.splitlines()) > 3
+
+
+def test_run_on_example_writes_outbox_then_nothing_new(example):
+    first = invoke("run", "--config", str(example))
+    assert first.exit_code == 0, first.output
+    assert "daily:" in first.output and "Messages written to the Maildir" in first.output
+    outbox = example.parent.parent / "outbox"
+    assert len(list((outbox / "new").iterdir())) >= 4
+
+    second = invoke("run", "--config", str(example))
+    assert second.exit_code == 0
+    assert second.output.count("nothing new") == 2
+
+
+def test_run_one_list_dry(example):
+    result = invoke("run", "--config", str(example), "--list", "daily", "--dry-run")
+    assert result.exit_code == 0
+    assert "dry run: would send" in result.output and "weekly" not in result.output
+
+
+def test_unknown_list_is_exit_2(example):
+    result = invoke("run", "--config", str(example), "--list", "nope")
+    assert result.exit_code == 2
+    assert "Error: no list named 'nope'" in result.output and "daily, weekly" in result.output
+
+
+def test_broken_config_is_exit_2_without_traceback(tmp_path):
+    bad = tmp_path / "digest.toml"
+    bad.write_text('sender = "a@b.org"\n[lists.x]\ntitle = "X"\nsorces = []\n', encoding="utf-8")
+    result = invoke("check", "--config", str(bad))
+    assert result.exit_code == 2
+    assert "Error:" in result.output and "Traceback" not in result.output
+    assert "unknown key 'sorces'; did you mean 'sources'?" in result.output
+    assert "hint:" in result.output
+
+
+def test_check_reports_ok(example):
+    result = invoke("check", "--config", str(example))
+    assert result.exit_code == 0, result.output
+    assert "OK: 2 lists, 3 sources, 5 subscribers" in result.output
+
+
+def test_check_names_bad_subscriber_line(example):
+    csv = example.parent / "subscribers-daily.csv"
+    csv.write_text(csv.read_text(encoding="utf-8") + "not-an-address,Nobody\n", encoding="utf-8")
+    result = invoke("check", "--config", str(example))
+    assert result.exit_code == 2
+    assert f"{csv}:4: invalid email 'not-an-address'" in result.output
+
+
+def test_failing_source_is_exit_1(example):
+    text = example.read_text(encoding="utf-8").replace('path = "sources/notes"', 'path = "gone"')
+    example.write_text(text, encoding="utf-8")
+    result = invoke("run", "--config", str(example), "--list", "daily")
+    assert result.exit_code == 1
+    assert "source failed" in result.output and "gone" in result.output
+
+
+def test_config_from_environment(example, monkeypatch):
+    monkeypatch.setenv("DIGEST_CONFIG", str(example))
+    assert invoke("check").exit_code == 0
+
+
+def test_summarize_file_text_and_json(tmp_path):
+    article = tmp_path / "a.txt"
+    sentences = [
+        f"Sentence number {n} tells the reader about the harbour project." for n in range(8)
+    ]
+    article.write_text(" ".join(sentences), encoding="utf-8")
+    text = invoke("summarize", str(article), "--points", "2")
+    assert text.exit_code == 0
+    assert len([line for line in text.output.splitlines() if line.startswith("- ")]) == 2
+    data = json.loads(invoke("summarize", str(article), "--format", "json").output)
+    assert len(data["key_points"]) == 3 and all(p in sentences for p in data["key_points"])
+
+
+def test_summarize_jsonl(tmp_path):
+    lines = [json.dumps({"id": n, "text": "One short sentence here. " * 5}) for n in range(3)]
+    result = invoke("summarize", "--jsonl", stdin="\n".join(lines) + "\n")
+    out = [json.loads(line) for line in result.output.splitlines()]
+    assert [o["id"] for o in out] == [0, 1, 2]
+    assert all(isinstance(o["key_points"], list) for o in out)
+
+
+def test_extract_file_and_jsonl():
+    note = ROOT / "config" / "sources" / "notes" / "open-dataset.html"
+    result = invoke("extract", str(note), "--format", "json")
+    data = json.loads(result.output)
+    assert "buoys" in data["text"] and data["language"] == "en"
+    html = "<html><body><nav>Home</nav><p>" + "A paragraph of prose. " * 10 + "</p></body></html>"
+    lines = invoke("extract", "--jsonl", stdin=json.dumps({"id": "x", "html": html}) + "\n")
+    assert json.loads(lines.output)["text"].startswith("A paragraph of prose.")
+
+
+def test_extract_without_target_is_usage_error():
+    result = CliRunner().invoke(cli, ["extract"])
+    assert result.exit_code == 2

@@ -1,0 +1,183 @@
+"""End to end: config → collect → extract → summarize → render → send, with real parts."""
+
+from __future__ import annotations
+
+import email
+import mailbox
+import shutil
+from collections import Counter
+from datetime import UTC, datetime
+from email import policy
+from pathlib import Path
+
+import pytest
+
+from digest.config import load_settings
+from digest.models import Message
+from digest.pipeline import preview, run
+from digest.send import OutboxSender
+from digest.settings import Settings
+
+from .conftest import ROOT
+from .feed_helpers import FeedServer, Reply
+from .smtp_helpers import SmtpSink
+
+NOW = datetime(2026, 11, 27, 6, 0, tzinfo=UTC)
+SAMPLE_FEED = (ROOT / "config" / "sources" / "feed.xml").read_bytes()
+RSS = Reply(body=SAMPLE_FEED, headers={"Content-Type": "application/rss+xml"})
+READERS = ("ada@example.org", "bob@example.org", "cem@example.org")
+
+
+def make_config(
+    tmp_path: Path, feed_url: str, transport: str = "outbox", port: int = 0
+) -> Settings:
+    """A one-list config: the sample notes folder and a feed, three readers."""
+    shutil.copytree(ROOT / "config" / "sources" / "notes", tmp_path / "notes")
+    (tmp_path / "readers.csv").write_text(
+        "email,name\nbob@example.org,Bob\ncem@example.org,Cem Çelik\n", encoding="utf-8"
+    )
+    (tmp_path / "digest.toml").write_text(
+        f"""
+sender = "Briefing <news@example.org>"
+transport = "{transport}"
+[smtp]
+host = "127.0.0.1"
+port = {port or 25}
+security = "none"
+timeout = 5
+[lists.daily]
+title = "Daily"
+window_hours = 168
+subscribers_file = "readers.csv"
+[[lists.daily.subscribers]]
+email = "ada@example.org"
+name = "Ada"
+[[lists.daily.sources]]
+name = "Notes"
+type = "folder"
+path = "notes"
+[[lists.daily.sources]]
+name = "Regional"
+type = "feed"
+url = "{feed_url}"
+""",
+        encoding="utf-8",
+    )
+    return load_settings(tmp_path / "digest.toml", environ={})
+
+
+def outbox_copies(settings: Settings) -> Counter[str]:
+    box = mailbox.Maildir(settings.outbox.path, create=False)
+    return Counter(str(message["To"]).split("<")[-1].rstrip(">") for message in box)
+
+
+def test_run_over_smtp_sends_each_reader_one_multipart_edition(
+    tmp_path, feed_server: FeedServer, smtp_server: SmtpSink
+):
+    url = feed_server.serve("/feed.xml", RSS)
+    settings = make_config(tmp_path, url, "smtp", smtp_server.port)
+
+    report = run(settings, now=NOW)
+
+    (item,) = report.lists
+    assert (item.articles, item.sent, item.failed, item.pending) == (7, 3, 0, 0)
+    assert not report.has_failures
+    assert sorted(rcpt for m in smtp_server.messages for rcpt in m.rcpt_tos) == sorted(READERS)
+    assert smtp_server.connections == 1
+    message = email.message_from_bytes(smtp_server.messages[0].data, policy=policy.default)
+    assert message.get_content_type() == "multipart/alternative"
+    for header in ("Message-ID", "Date", "List-Id", "List-Unsubscribe", "List-Unsubscribe-Post"):
+        assert message[header], header
+    text = message.get_body(("plain",)).get_content()
+    assert "Valley towns agree on a shared night bus service" in text
+    assert "Riverton" in text
+
+
+def test_second_run_sends_nothing_new_and_says_so(tmp_path, feed_server: FeedServer):
+    url = feed_server.serve("/feed.xml", RSS)
+    settings = make_config(tmp_path, url)
+    assert run(settings, now=NOW).lists[0].sent == 3
+
+    again = run(settings, now=NOW).lists[0]
+
+    assert (again.articles, again.sent) == (0, 0)
+    assert "nothing new" in again.note
+    assert outbox_copies(settings) == Counter(dict.fromkeys(READERS, 1))
+
+
+def test_a_broken_feed_does_not_stop_the_run(tmp_path, feed_server: FeedServer):
+    url = feed_server.serve("/feed.xml", Reply(status=404))
+    settings = make_config(tmp_path, url)
+
+    report = run(settings, now=NOW)
+
+    item = report.lists[0]
+    assert item.articles == 3 and item.sent == 3
+    assert report.has_failures
+    assert "Regional" in item.source_errors[0] and "404" in item.source_errors[0]
+
+
+def test_refused_address_fails_alone_and_is_not_retried(
+    tmp_path, feed_server: FeedServer, smtp_server: SmtpSink
+):
+    url = feed_server.serve("/feed.xml", RSS)
+    settings = make_config(tmp_path, url, "smtp", smtp_server.port)
+    smtp_server.reject("bob@example.org")
+
+    item = run(settings, now=NOW).lists[0]
+
+    assert (item.sent, item.failed) == (2, 1)
+    assert "bob@example.org" in item.delivery_errors[0]
+    assert run(settings, now=NOW).lists[0].sent == 0
+    received = [rcpt for m in smtp_server.messages for rcpt in m.rcpt_tos]
+    assert sorted(received) == ["ada@example.org", "cem@example.org"]
+
+
+class CrashingSender:
+    """Writes real Maildir messages, then dies like a killed process after `limit`."""
+
+    def __init__(self, path: Path, limit: int) -> None:
+        self.outbox = OutboxSender(path)
+        self.limit = limit
+
+    def send(self, message: Message) -> None:
+        if self.limit == 0:
+            raise KeyboardInterrupt
+        self.limit -= 1
+        self.outbox.send(message)
+
+
+def test_crash_mid_send_is_resumed_without_duplicates(tmp_path, feed_server: FeedServer):
+    url = feed_server.serve("/feed.xml", RSS)
+    settings = make_config(tmp_path, url)
+    with pytest.raises(KeyboardInterrupt):
+        run(settings, now=NOW, sender=CrashingSender(settings.outbox.path, limit=1))
+    assert sum(outbox_copies(settings).values()) == 1
+
+    report = run(settings, now=NOW).lists[0]
+
+    assert "resumed edition 1: sent 2" in report.note
+    assert outbox_copies(settings) == Counter(dict.fromkeys(READERS, 1))
+
+
+def test_dry_run_sends_and_records_nothing(tmp_path, feed_server: FeedServer):
+    url = feed_server.serve("/feed.xml", RSS)
+    settings = make_config(tmp_path, url)
+
+    dry = run(settings, now=NOW, is_dry_run=True).lists[0]
+
+    assert dry.sent == 0 and "would send 7 items to 3" in dry.note
+    assert not settings.outbox.path.exists() or not outbox_copies(settings)
+    assert run(settings, now=NOW).lists[0].sent == 3
+
+
+def test_preview_renders_without_sending(tmp_path, feed_server: FeedServer):
+    url = feed_server.serve("/feed.xml", RSS)
+    settings = make_config(tmp_path, url)
+
+    result = preview(settings, now=NOW)
+
+    assert result.articles == 7
+    assert "Valley towns" in result.rendered.html
+    assert not settings.outbox.path.exists()
+    assert run(settings, now=NOW).lists[0].sent == 3
