@@ -80,10 +80,10 @@ def _prepare(data: dict[str, Any], path: Path, base: Path) -> dict[str, Any]:
     """Shape the file's tables into what Settings expects, resolving relative paths."""
     raw = dict(data)
     raw["config_path"] = path.resolve()
-    raw["state_path"] = base / str(raw.pop("state", "state/digest.sqlite"))
+    raw["state_path"] = _under(base, str(raw.pop("state", "state/digest.sqlite")))
     outbox = raw.get("outbox")
     if isinstance(outbox, dict) and isinstance(outbox.get("path"), str):
-        raw["outbox"] = {**outbox, "path": base / outbox["path"]}
+        raw["outbox"] = {**outbox, "path": _under(base, outbox["path"])}
     elif outbox is None:
         raw["outbox"] = {"path": base / "outbox"}
     lists = raw.get("lists", {})
@@ -98,7 +98,7 @@ def _prepare_list(name: str, table: Any, base: Path) -> Any:
         return table
     item = {"name": name, **table}
     if isinstance(item.get("subscribers_file"), str):
-        item["subscribers_file"] = base / item["subscribers_file"]
+        item["subscribers_file"] = _under(base, item["subscribers_file"])
     sources = item.get("sources")
     if isinstance(sources, list):
         item["sources"] = [_prepare_source(source, base) for source in sources]
@@ -111,11 +111,16 @@ def _prepare_source(source: Any, base: Path) -> Any:
         return source
     item = dict(source)
     if isinstance(item.get("path"), str):
-        item["path"] = base / item["path"]
+        item["path"] = _under(base, item["path"])
     url = item.get("url")
     if isinstance(url, str) and "://" not in url:
-        item["url"] = str(base / url)
+        item["url"] = str(_under(base, url))
     return item
+
+
+def _under(base: Path, path: str) -> Path:
+    """A config path made absolute against the config's folder, with `..` folded."""
+    return Path(os.path.normpath(base / Path(path).expanduser()))
 
 
 def _describe(exc: ValidationError, path: Path, data: dict[str, Any]) -> str:
