@@ -3,11 +3,19 @@
 render() does the heavy work once per edition: both templates, CSS inlining and the
 encoded MIME skeleton. personalize() only encodes the recipient's few values and
 joins bytes, so it costs microseconds, not milliseconds, per message.
+
+Templates (digest/templates, or a template_dir searched first) see: title, description,
+subject, date, count, count_text, preheader, empty_text, lang, rule (text only), links
+(number, url), items (title, url, source, published, published_iso, key_points,
+also_covered_by, language, footnote), recipient (greeting, name, email) and
+unsubscribe_url. The recipient values and unsubscribe_url are placeholders that
+personalize() fills in; use them as they are, without filters.
 """
 
 from __future__ import annotations
 
 import binascii
+import contextlib
 import functools
 import hashlib
 import html
@@ -62,19 +70,6 @@ class _Item:
     footnote: int
 
 
-@dataclass(frozen=True, slots=True)
-class _Link:
-    number: int
-    url: str
-
-
-@dataclass(frozen=True, slots=True)
-class _Placeholders:
-    greeting: str = _token("greeting")
-    name: str = _token("name")
-    email: str = _token("email")
-
-
 def render(
     edition: Edition,
     settings: Settings,
@@ -98,11 +93,13 @@ def render(
         "date": date,
         "count": count,
         "count_text": f"{count} article" + ("" if count == 1 else "s"),
-        "preheader": _shorten(" · ".join(item.title for item in items) or headline, 150),
+        "preheader": textwrap.shorten(
+            " · ".join(item.title for item in items) or headline, 150, placeholder=" …"
+        ),
         "items": items,
-        "links": [_Link(item.footnote, item.url) for item in items if item.footnote],
+        "links": [{"number": i.footnote, "url": i.url} for i in items if i.footnote],
         "empty_text": "No new articles this time. The next edition will catch up.",
-        "recipient": _Placeholders(),
+        "recipient": {slot: _token(slot) for slot in ("greeting", "name", "email")},
         "unsubscribe_url": _token("unsubscribe_url"),
         "rule": "-" * WIDTH,
     }
@@ -110,24 +107,7 @@ def render(
     page = _render_template(env, "digest.html.j2", context)
     text = _normalize_text(_render_template(env, "digest.txt.j2", context))
     inlined = _inline_css(page)
-    sender_name, sender_address = parseaddr(settings.sender)
-    if "@" not in sender_address:
-        raise RenderError(
-            f"settings: sender {settings.sender!r} has no email address",
-            hint='set sender = "Name <digest@example.org>" in the config',
-        )
-    local, _, domain = sender_address.rpartition("@")
-    list_id = f"{edition.list_name}.{domain}"
-    mailto = f"mailto:{local}+unsubscribe@{domain}?subject=unsubscribe"
-    head = [
-        b"From: " + _address_header("From", sender_name, sender_address),
-        _subject_header(subject),
-    ]
-    if settings.reply_to:
-        head.append(b"Reply-To: " + _address_header("Reply-To", *parseaddr(settings.reply_to)))
-    head.append(b"List-Id: " + _address_header("List-Id", edition.title, list_id))
-    head.append(b"List-Unsubscribe-Post: List-Unsubscribe=One-Click")
-    head.append(b"MIME-Version: 1.0")
+    sender, list_id, mailto, head = _fixed_headers(edition, settings, subject)
     pieces, slots = _mime_skeleton(text, inlined)
     log.debug("rendered edition %s: %d items, %d bytes html", edition.list_name, count, len(page))
     return RenderedEdition(
@@ -135,11 +115,11 @@ def render(
         subject=subject,
         html=inlined,
         text=text,
-        sender=sender_address,
+        sender=sender,
         reply_to=settings.reply_to,
         list_id=list_id,
         unsubscribe_mailto=mailto,
-        mime_head=b"".join(line + b"\r\n" for line in head),
+        mime_head=head,
         mime_body=pieces,
         mime_slots=slots,
     )
@@ -202,6 +182,31 @@ def personalize(
     )
 
 
+def _fixed_headers(
+    edition: Edition, settings: Settings, subject: str
+) -> tuple[str, str, str, bytes]:
+    """Sender address, List-Id, unsubscribe mailto and the headers every recipient shares."""
+    sender_name, sender = parseaddr(settings.sender)
+    local, at, domain = sender.rpartition("@")
+    if not at or not local or not domain:
+        raise RenderError(
+            f"settings: sender {settings.sender!r} has no email address",
+            hint='set sender = "Name <digest@example.org>" in the config',
+        )
+    list_id = f"{edition.list_name}.{domain}"
+    head = [
+        b"From: " + _address_header("From", sender_name, sender),
+        _subject_header(subject),
+    ]
+    if settings.reply_to:
+        head.append(b"Reply-To: " + _address_header("Reply-To", *parseaddr(settings.reply_to)))
+    head.append(b"List-Id: " + _address_header("List-Id", edition.title, list_id))
+    head.append(b"List-Unsubscribe-Post: List-Unsubscribe=One-Click")
+    head.append(b"MIME-Version: 1.0")
+    mailto = f"mailto:{local}+unsubscribe@{domain}?subject=unsubscribe"
+    return sender, list_id, mailto, b"".join(line + b"\r\n" for line in head)
+
+
 def _zone(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)
@@ -220,18 +225,14 @@ def _items(edition: Edition, zone: ZoneInfo) -> tuple[_Item, ...]:
         url = article.url if re.match(r"https?://", article.url, re.IGNORECASE) else ""
         if url:
             footnote += 1
-        published = article.published.astimezone(zone) if article.published else None
+        when = article.published.astimezone(zone) if article.published else None
         items.append(
             _Item(
                 title=" ".join(article.title.split()) or "(untitled)",
                 url=url,
                 source=article.source,
-                published=(
-                    f"{published:%a} {published.day} {published:%b}, {published:%H:%M %Z}"
-                    if published
-                    else ""
-                ),
-                published_iso=published.isoformat() if published else "",
+                published=f"{when:%a} {when.day} {when:%b}, {when:%H:%M %Z}" if when else "",
+                published_iso=when.isoformat() if when else "",
                 key_points=tuple(" ".join(point.split()) for point in summary.key_points),
                 also_covered_by=summary.also_covered_by,
                 language=article.language,
@@ -239,10 +240,6 @@ def _items(edition: Edition, zone: ZoneInfo) -> tuple[_Item, ...]:
             )
         )
     return tuple(items)
-
-
-def _shorten(text: str, width: int) -> str:
-    return textwrap.shorten(text, width, placeholder=" …") if text else text
 
 
 def _subject(template: str, title: str, date: str, headline: str, count: int) -> str:
@@ -409,7 +406,8 @@ def _address_header(header: str, name: str, address: str) -> bytes:
     """An address header value: RFC 2047 name when non-ASCII; IDNA domain; UTF-8 local part."""
     local, at, domain = address.rpartition("@")
     if not domain.isascii():
-        domain = domain.encode("idna").decode("ascii")
+        with contextlib.suppress(UnicodeError):  # left as UTF-8 for an SMTPUTF8 server
+            domain = domain.encode("idna").decode("ascii")
     address = f"{local}{at}{domain}"
     name = " ".join(name.split())
     if not name:
