@@ -202,7 +202,8 @@ class SmtpSender:
         """Deliver one message to its one recipient, retrying what a retry can fix."""
         if self._broken is not None:
             broken = self._broken
-            raise type(broken)(f"{broken} (so {message.message_id} was not sent)", hint=broken.hint)
+            text = f"{broken} (so {message.message_id} was not sent)"
+            raise type(broken)(text, hint=broken.hint) from broken
         failures = 0
         has_reconnected = False
         while True:
@@ -217,7 +218,7 @@ class SmtpSender:
                     if error is exc:
                         raise
                     raise error from exc
-                self._pause(failures, error)
+                self._pause(failures, message, str(error))
                 continue
             try:
                 self._transact(conn, message)
@@ -226,7 +227,10 @@ class SmtpSender:
                     exc, smtplib.SMTPResponseException | smtplib.SMTPRecipientsRefused
                 ):
                     self._drop()  # a timeout or a closed socket leaves the session in doubt
-                if isinstance(exc, smtplib.SMTPServerDisconnected) and not has_reconnected:
+                is_dropped = isinstance(exc, smtplib.SMTPServerDisconnected) and not _is_timeout(
+                    exc
+                )
+                if is_dropped and not has_reconnected:
                     has_reconnected = True  # servers close idle connections: one free retry
                     log.info("the SMTP server %s closed the connection; reconnecting", self._where)
                     continue
@@ -234,17 +238,20 @@ class SmtpSender:
                 failures += 1
                 if not is_retryable or failures >= self._attempts:
                     raise error from exc
-                self._pause(failures, error)
+                log.debug("%s", error)  # it names the recipient
+                self._pause(failures, message, "the server did not take it")
                 continue
             log.info("sent %s via %s", message.message_id, self._where)
             log.debug("sent %s to %s", message.message_id, message.to)
             return
 
-    def _pause(self, failures: int, error: DeliveryError) -> None:
+    def _pause(self, failures: int, message: Message, reason: str) -> None:
+        """Wait before the next attempt: backoff doubles each time, up to max_backoff."""
         delay = min(self._backoff * 2 ** (failures - 1), self._max_backoff)
         log.warning(
-            "%s; retrying in %.1f s (attempt %d of %d)",
-            error,
+            "%s not sent yet: %s; retrying in %.2f s (attempt %d of %d)",
+            message.message_id,
+            reason,
             delay,
             failures + 1,
             self._attempts,
@@ -336,6 +343,10 @@ class SmtpSender:
         if isinstance(exc, ssl.SSLError):
             message = f"the TLS handshake with the SMTP server {where} failed"
             return DeliveryError(f"{message}: {exc.reason or exc}", hint=_TLS_HINT), False
+        if _is_timeout(exc):
+            message = f"no answer from the SMTP server {where} within {self.settings.timeout:g} s"
+            hint = _TLS_HINT if self.settings.port in (465, 587) else _CONNECT_HINT
+            return DeliveryError(message, hint=hint), True
         if isinstance(exc, smtplib.SMTPServerDisconnected):
             message = f"the SMTP server {where} closed the connection before it was ready"
             return DeliveryError(message, hint=_CONNECT_HINT), True
@@ -344,10 +355,6 @@ class SmtpSender:
             message = f"the SMTP server {where} turned the connection down: {reply}"
             is_transient = 400 <= exc.smtp_code < 500
             return DeliveryError(message, hint=_CONNECT_HINT), is_transient
-        if isinstance(exc, TimeoutError):
-            message = f"no answer from the SMTP server {where} within {self.settings.timeout:g} s"
-            hint = _TLS_HINT if self.settings.port in (465, 587) else _CONNECT_HINT
-            return DeliveryError(message, hint=hint), True
         message = f"cannot connect to the SMTP server {where}: {exc.strerror or exc}"
         return DeliveryError(message, hint=_CONNECT_HINT), True
 
@@ -370,14 +377,19 @@ class SmtpSender:
             return _refusal(
                 exc.smtp_code, f"the SMTP server {where} refused the message to {to}: {reply}"
             )
+        if _is_timeout(exc):
+            text = f"no answer from the SMTP server {where} within {self.settings.timeout:g} s"
+            return DeliveryError(f"{text} while sending to {to}", hint=_CONNECT_HINT), True
         if isinstance(exc, smtplib.SMTPServerDisconnected):
             text = f"the SMTP server {where} closed the connection while sending to {to}"
             return DeliveryError(text, hint=_CONNECT_HINT), True
-        if isinstance(exc, TimeoutError):
-            text = f"no answer from the SMTP server {where} within {self.settings.timeout:g} s"
-            return DeliveryError(f"{text} while sending to {to}", hint=_CONNECT_HINT), True
         text = f"lost the connection to the SMTP server {where} while sending to {to}"
         return DeliveryError(f"{text}: {exc.strerror or exc}", hint=_CONNECT_HINT), True
+
+
+def _is_timeout(exc: BaseException) -> bool:
+    """True for a timeout, also when smtplib reported it as a closed connection."""
+    return isinstance(exc, TimeoutError) or isinstance(exc.__context__, TimeoutError)
 
 
 def _reply(code: int, text: bytes | str) -> str:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import mailbox
 import os
+import socket
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -162,6 +164,68 @@ def test_smtp_transient_failure_is_retried_and_delivered_once(
         ["reader1@example.org"],
         ["reader2@example.org"],
     ]
+
+
+def test_smtp_data_refusal_is_permanent(smtp_server: SmtpSink) -> None:
+    smtp_server.fail("DATA", "554 5.7.1 message looks like spam")
+    with quick(smtp_server.settings()) as sender, pytest.raises(DeliveryError) as info:
+        sender.send(make_message())
+    assert info.value.is_permanent
+    assert str(info.value).endswith("to reader1@example.org: 554 5.7.1 message looks like spam")
+
+
+def test_smtp_sender_refusal_is_not_blamed_on_the_recipient(smtp_server: SmtpSink) -> None:
+    smtp_server.fail("MAIL", "553 5.7.1 sender not allowed")
+    with quick(smtp_server.settings()) as sender:
+        with pytest.raises(DeliveryError, match=r"refused sender digest@example\.org") as info:
+            sender.send(make_message(1))
+        sender.send(make_message(2))  # not retried: the next message takes the next MAIL
+    assert not info.value.is_permanent
+    assert [r.rcpt_tos for r in smtp_server.messages] == [["reader2@example.org"]]
+
+
+def test_smtp_retry_warnings_do_not_name_the_recipient(
+    smtp_server: SmtpSink, caplog: pytest.LogCaptureFixture
+) -> None:
+    smtp_server.fail("RCPT", "450 4.2.0 <reader1@example.org>: mailbox busy")
+    with caplog.at_level("INFO", logger="digest.send"), quick(smtp_server.settings()) as sender:
+        sender.send(make_message())
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert len(warnings) == 1 and "<edition-1@digest.example.org> not sent yet" in warnings[0]
+    assert "reader1@example.org" not in caplog.text
+    assert len(smtp_server.messages) == 1
+
+
+def test_smtp_non_ascii_addresses_and_8bit_body_arrive_intact(smtp_server: SmtpSink) -> None:
+    plain = make_message(to="jörg@example.org")
+    message = replace(plain, data=plain.data.replace(b"Key point", "Schlüssel".encode()))
+    with SmtpSender(smtp_server.settings()) as sender:
+        sender.send(message)
+    assert smtp_server.messages == [(message.sender, ["jörg@example.org"], message.data)]
+
+
+def test_smtp_timeout_is_retried_then_reported() -> None:
+    with socket.create_server(("127.0.0.1", 0)) as silent:  # accepts, never greets
+        port = silent.getsockname()[1]
+        settings = SmtpSettings(host="127.0.0.1", port=port, security="none", timeout=0.2)
+        pauses: list[float] = []
+        with (
+            SmtpSender(settings, attempts=2, backoff=0.01, sleep=pauses.append) as sender,
+            pytest.raises(DeliveryError) as info,
+        ):
+            sender.send(make_message())
+    assert str(info.value) == f"no answer from the SMTP server 127.0.0.1:{port} within 0.2 s"
+    assert pauses == [0.01]
+
+
+def test_smtp_tls_against_a_plain_server_is_a_tls_error(smtp_server: SmtpSink) -> None:
+    with (
+        quick(smtp_server.settings(security="tls")) as sender,
+        pytest.raises(DeliveryError, match=r"TLS handshake .* failed") as info,
+    ):
+        sender.send(make_message())
+    assert info.value.hint is not None and "[smtp] security" in info.value.hint
+    assert smtp_server.connections == 0
 
 
 def test_smtp_transient_failure_gives_up_after_the_attempts(smtp_server: SmtpSink) -> None:
