@@ -29,7 +29,7 @@ from .errors import ConfigError, DeliveryError, DigestError, SourceError
 from .models import Article, Edition, RawArticle, Recipient, RenderedEdition, Summary
 from .send import Sender, open_sender
 from .settings import ListSettings, Settings
-from .state import StateStore, run_lock
+from .state import DeliveryStatus, StateStore, run_lock
 from .subscribers import iter_subscribers
 from .unsubscribe import unsubscribe_url
 
@@ -277,7 +277,7 @@ def _deliver(
             get_sender().send(message)
         except DeliveryError as exc:
             log.debug("delivery to %s failed: %s", email, exc)
-            outcome = "failed" if exc.is_permanent else "pending"
+            outcome: DeliveryStatus = "failed" if exc.is_permanent else "pending"
             store.mark_delivery(edition_id, email, outcome, str(exc))
             errors.append(str(exc))
             outcomes[outcome] += 1

@@ -88,7 +88,9 @@ def test_run_over_smtp_sends_each_reader_one_multipart_edition(
     assert message.get_content_type() == "multipart/alternative"
     for header in ("Message-ID", "Date", "List-Id", "List-Unsubscribe", "List-Unsubscribe-Post"):
         assert message[header], header
-    text = message.get_body(("plain",)).get_content()
+    body = message.get_body(("plain",))
+    assert body is not None
+    text = body.get_content()
     assert "Valley towns agree on a shared night bus service" in text
     assert "Riverton" in text
 
