@@ -43,41 +43,66 @@ _SHORT_COST = 3.0
 # What a line of site furniture costs: enough that the article never reaches across a
 # "More like this" or a comment form to pick up the prose beyond it.
 _FURNITURE_COST = 25.0
+# An end marker ends the article when less than this share of the article's prose (as
+# measured up to the marker) follows it: "subscribe!" after the lead paragraph does not.
+_END_SHARE = 0.35
+# What each word of a short line weighs against the prose after an end marker.
+_TEASER_WORD_COST = 1.0
 # Site furniture is short; a long line that mentions "share" or "subscribe" is prose.
 _FURNITURE_MAX_WORDS = 20
+# Where paragraphs stand apart (blank lines around them), prose packed line after line
+# into one block is a teaser list (headline + standfirst per line), worth this much of its
+# words; a page counts as such when this share of its prose words stands apart.
+_LISTED_PROSE_WEIGHT = 0.3
+_PARAGRAPH_PAGE_SHARE = 0.2
 # Headings and titles are short: longer lines without a final stop are captions or teasers.
 _HEADING_MAX_WORDS = 15
 
 _WORD = re.compile(r"\w+")
 # Han and kana are written without spaces: count two characters as one word.
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
-_SENTENCE_END = re.compile("[.!?\u3002\uff01\uff1f\u2026:;\"'\u201d\u2019\u00bb)\\]]\\s*$")
+# A sentence ends in a stop or a closing quote; emoji or symbols may follow it. A closing
+# bracket does not count: captions end in "(Photo: AP)", teasers in "[VIDEO]" or "(3:05)".
+_SENTENCE_END = re.compile("[.!?\u3002\uff01\uff1f\u2026:;\"'\u201d\u2019\u00bb][^\\w)\\]]*$")
 _ELLIPSIS_END = re.compile(r"(\.\.\.|…)\s*$")
 _URL = re.compile(r"https?://|www\.\w", re.IGNORECASE)
 
-# Site furniture seen on news pages and blogs: share, subscribe and follow pleas, bylines,
-# teaser and comment headings, cookie and consent text, copyright lines, ad labels.
-_FURNITURE = re.compile(
+# Site furniture that closes an article: what sites put after the story (share and
+# subscribe pleas, bylines and author boxes, teaser lists, comment forms).
+_END_MARKER = re.compile(
     r"""
       ^(share|tweet|pin\ it|whatsapp|facebook|twitter|linkedin|e-?mail)\b(\s+\S+){0,3}\s*:?$
-    | ^(share|tweet|print|email|comments?|reply|like\ this|related|advertisement|
-        advertising|sponsored|ad|skip\ to\ (main\ )?content|menu|search|home|log\ ?in|
-        sign\ ?in|sign\ ?up|register|close|loading(\.\.\.)?|next|previous|back\ to\ top|
-        read\ more|see\ more|show\ more|load\ more|continue\ reading|more\ like\ this|
-        you\ (may|might)\ (also\ )?like|more\ from|related\ (articles?|posts?|stories|
-        news|content|topics)|recommended(\ for\ you)?|most\ (popular|read|viewed|shared)|
-        trending(\ now)?|latest(\ news|\ posts)?|popular(\ posts)?|tags?|topics|categories)
+    | ^(share|tweet|print|email|comments?|reply|like\ this|related|tags?|topics|categories|
+        read\ more|see\ more|show\ more|load\ more|more\ like\ this|more\ from|
+        more\ (stories|news|articles)|you\ (may|might)\ (also\ )?(like|enjoy)|
+        related\ (articles?|posts?|stories|news|content|topics|coverage)|we\ recommend|
+        recommended(\ (for\ you|stories|articles|reading))?|most\ (popular|read|viewed|shared)|
+        trending(\ now)?|latest(\ news|\ posts|\ stories)?|popular(\ posts)?|
+        (previous|next)(\ (article|post|story))?|about\ the\ authors?|sources?)
         \b[\s:.!…]*$
     | \b(subscribe|subscription|newsletter|sign\ up|unsubscribe|inbox)\b
+    | \b(leave\ a\ (reply|comment)|post\ a\ comment|add\ a\ comment|your\ email\ address|
+        required\ fields|comments?\ (are|is)\ closed|\d+\s+comments?|save\ my\ name|
+        log\ in\ to\ (post\ a\ )?comment|join\ the\ (conversation|discussion))\b
+    | ^by\s+\S+(\s+\S+){0,4}$
+    | ^(about|sobre|über|\u043e\u0431)\s+\S+(\s+\S+)?$
+    | ^\u00d7|^how\ can\ i\ help\ you
+    | (compartilh|assine|inscreva|поделит|подпис|구독|공유|저작권|무단)
+    """,
+    re.IGNORECASE | re.VERBOSE,
+)
+# Other site furniture, found anywhere on a page: navigation, consent, ads, captions.
+_FURNITURE = re.compile(
+    r"""
+      ^(advertisement|advertising|sponsored|ad|skip\ to\ (main\ )?content|menu|search|
+        home|log\ ?in|sign\ ?in|register|close|loading(\.\.\.)?|back\ to\ top|
+        continue\ reading(\ below)?)
+        \b[\s:.!…]*$
     | \b(cookies?|privacy\ policy|terms\ of\ (use|service)|all\ rights\ reserved|
         copyright|©|ⓒ)
-    | \b(leave\ a\ (reply|comment)|post\ a\ comment|add\ a\ comment|your\ email\ address|
-        required\ fields|comments?\ (are|is)\ closed|\d+\s+comments?|
-        log\ in\ to\ comment|join\ the\ (conversation|discussion))\b
-    | ^by\s+\S+(\s+\S+){0,4}$
-    | ^(photo|image|picture|credit|source|video)s?\s*:
-    | ^\u00d7|^how\ can\ i\ help\ you
-    | (compartilh|assine|inscreva|поделит|подпис|реклама|구독|공유|기사입력|저작권|무단)
+    | ^(photo|image|picture|credit|video)s?\s*:|\((image|photo|picture)s?:[^)]*\)\s*$
+    | ^(see|read|watch)\ (more|also)\b|^don'?t\ miss|click(ing)?\ here
+    | (реклама|기사입력)
     """,
     re.IGNORECASE | re.VERBOSE,
 )
@@ -91,8 +116,11 @@ class _Line:
     words: float
     is_prose: bool
     is_furniture: bool
+    is_end_marker: bool
     is_alone: bool
     """True when blank lines (or the text's ends) stand before and after it."""
+    block: int
+    """Number of the blank-line separated block the line is in."""
 
 
 def clean_text(text: str) -> CleanText:
@@ -105,6 +133,8 @@ def clean_text(text: str) -> CleanText:
         title = lines[0].text
         lines = lines[1:]
     start, end = _densest_run(lines)
+    end = _cut_at_end_marker(lines, start, end)
+    end = _extend_over_list(lines, end)
     blocks = tuple(_keep(lines, start, end))
     log.debug("kept lines %d-%d of %d", start, end, len(lines))
     return CleanText(title, blocks)
@@ -113,16 +143,18 @@ def clean_text(text: str) -> CleanText:
 def _lines(text: str) -> list[_Line]:
     """The non-empty lines of a text, unwrapped and classified."""
     paragraphs = _unwrap(text.replace("\r\n", "\n").replace("\r", "\n"))
-    raw: list[tuple[str, bool]] = []
-    for paragraph in paragraphs:
+    raw: list[tuple[str, int, bool]] = []
+    for block, paragraph in enumerate(paragraphs):
         rows = paragraph.split("\n")
-        raw.extend((row, len(rows) == 1) for row in rows)
-    counts = Counter(row.casefold() for row, _ in raw)
+        raw.extend((row, block, len(rows) == 1) for row in rows)
+    counts = Counter(row.casefold() for row, _, _ in raw)
     lines = []
-    for row, is_alone in raw:
+    for row, block, is_alone in raw:
         words = _count_words(row)
         is_repeated = counts[row.casefold()] > 1
-        is_furniture = words <= _FURNITURE_MAX_WORDS and bool(_FURNITURE.search(row))
+        is_short = words <= _FURNITURE_MAX_WORDS
+        is_end_marker = is_short and bool(_END_MARKER.search(row))
+        is_furniture = is_end_marker or (is_short and bool(_FURNITURE.search(row)))
         is_prose = (
             not is_furniture
             and not is_repeated
@@ -133,7 +165,7 @@ def _lines(text: str) -> list[_Line]:
                 or (words >= _PROSE_MIN_WORDS and bool(_SENTENCE_END.search(row)))
             )
         )
-        lines.append(_Line(row, words, is_prose, is_furniture, is_alone))
+        lines.append(_Line(row, words, is_prose, is_furniture, is_end_marker, is_alone, block))
     return lines
 
 
@@ -181,28 +213,60 @@ def _is_title(line: _Line) -> bool:
     )
 
 
-def _value(line: _Line) -> float:
+def _value(line: _Line, is_paragraph_page: bool) -> float:
     """What a line adds to the article run it sits in."""
     if line.is_furniture:
         return -_FURNITURE_COST
     if line.is_prose:
+        if is_paragraph_page and not line.is_alone:
+            return line.words * _LISTED_PROSE_WEIGHT
         return line.words
     return -_SHORT_COST
 
 
 def _densest_run(lines: list[_Line]) -> tuple[int, int]:
     """Start and end (inclusive) of the run of lines with the greatest total value."""
+    prose = [line for line in lines if line.is_prose]
+    alone = sum(line.words for line in prose if line.is_alone)
+    is_paragraph_page = alone >= _PARAGRAPH_PAGE_SHARE * sum(line.words for line in prose)
     best, best_start, best_end = float("-inf"), 0, -1
     total, start = 0.0, 0
     for i, line in enumerate(lines):
         if total <= 0:
             total, start = 0.0, i
-        total += _value(line)
+        total += _value(line, is_paragraph_page)
         if total > best:
             best, best_start, best_end = total, start, i
     if best <= 0:
         return 0, -1
     return best_start, best_end
+
+
+def _cut_at_end_marker(lines: list[_Line], start: int, end: int) -> int:
+    """The run's new end: just before the first end marker that most of its prose precedes."""
+    prose = [line.words if line.is_prose else 0.0 for line in lines]
+    # Past the end of an article, prose comes in teasers: a kicker, a headline and a source
+    # line for every standfirst. Short lines weigh against the prose after a marker.
+    mass = [line.words if line.is_prose else -_TEASER_WORD_COST * line.words for line in lines]
+    before, after = 0.0, sum(mass[start : end + 1])
+    for i in range(start, end + 1):
+        before += prose[i]
+        after -= mass[i]
+        if lines[i].is_end_marker and after < _END_SHARE * before:
+            return i - 1
+    return end
+
+
+def _extend_over_list(lines: list[_Line], end: int) -> int:
+    """The run's new end: past the list (one block of lines) that its last line announces."""
+    if end < 0 or end + 1 >= len(lines) or not lines[end].text.endswith(":"):
+        return end
+    block = lines[end + 1].block
+    while end + 1 < len(lines) and lines[end + 1].block == block:
+        if lines[end + 1].is_furniture:
+            break
+        end += 1
+    return end
 
 
 def _is_heading(lines: list[_Line], i: int, end: int) -> bool:
@@ -220,8 +284,9 @@ def _is_heading(lines: list[_Line], i: int, end: int) -> bool:
 
 
 def _keep(lines: list[_Line], start: int, end: int) -> list[Block]:
-    """The article's blocks inside the run: prose, headings and lone short lines."""
+    """The article's blocks inside the run: prose, headings, lone short lines and lists."""
     blocks: list[Block] = []
+    list_block = -1  # the block of lines that a line ending in ":" announced
     for i in range(start, end + 1):
         line = lines[i]
         if line.is_furniture:
@@ -230,6 +295,8 @@ def _keep(lines: list[_Line], start: int, end: int) -> list[Block]:
             blocks.append((line.text, False))
         elif _is_heading(lines, i, end):
             blocks.append((line.text, True))
-        elif line.is_alone:
+        elif line.is_alone or line.block == list_block:
             blocks.append((line.text, False))
+        if line.text.endswith(":") and i < end:
+            list_block = lines[i + 1].block
     return blocks
