@@ -1,87 +1,21 @@
-"""The command line: the only module that reads argv, prints, or exits.
-
-Each command parses its options, loads settings, calls one core function and echoes
-the result. A DigestError becomes `Error: …` (and `hint: …`) with the error's exit
-status and no traceback; `--debug` shows the traceback instead.
-"""
+"""The pipeline commands: run, preview, check, summarize, extract."""
 
 from __future__ import annotations
 
 import json
-import logging
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 import click
 
-from . import __version__
-from .config import config_path, load_settings
-from .errors import ConfigError, DigestError
-from .pipeline import Progress, RunReport, preview, run
-from .settings import Settings
-
-log = logging.getLogger(__name__)
-
-
-class DigestFailure(click.ClickException):
-    """A DigestError as click shows it: the message, the hint, and exit status 1."""
-
-    def __init__(self, error: DigestError) -> None:
-        super().__init__(str(error))
-        self.hint = error.hint
-
-    def show(self, file: Any = None) -> None:
-        """Print `Error: …` and the hint to stderr."""
-        click.echo(f"Error: {self.format_message()}", err=True)
-        if self.hint:
-            click.echo(f"hint: {self.hint}", err=True)
-
-
-class ConfigFailure(DigestFailure):
-    """A bad usage or config error as click shows it: exit status 2."""
-
-    exit_code = 2
-
-
-class DigestGroup(click.Group):
-    """Turns a DigestError from any command into a clean message and exit status."""
-
-    def invoke(self, ctx: click.Context) -> Any:
-        try:
-            return super().invoke(ctx)
-        except DigestError as exc:
-            if ctx.params.get("debug"):
-                raise
-            failure = ConfigFailure if exc.exit_code == 2 else DigestFailure
-            raise failure(exc) from exc
-
-
-config_option = click.option(
-    "--config",
-    "config",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Config file [default: $DIGEST_CONFIG, else config/digest.toml].",
-)
-list_option = click.option("--list", "list_name", default=None, help="Only this list.")
-
-
-@click.group(cls=DigestGroup)
-@click.version_option(__version__, prog_name="digest")
-@click.option("-v", "--verbose", count=True, help="More log output (-v info, -vv debug).")
-@click.option("--debug", is_flag=True, help="Show tracebacks of errors.")
-def cli(verbose: int, debug: bool) -> None:
-    """digest: many sources, condensed into a short, scheduled email briefing."""
-    level = logging.DEBUG if verbose >= 2 else logging.INFO if verbose == 1 else logging.WARNING
-    handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
-    root = logging.getLogger()
-    root.handlers[:] = [handler]
-    root.setLevel(level)
+from ..errors import ConfigError
+from ..pipeline import Progress, RunReport, preview, run
+from ..settings import Settings
+from ._base import cli, config_option, list_option, load, usage
 
 
 @cli.command(name="run")
@@ -90,7 +24,7 @@ def cli(verbose: int, debug: bool) -> None:
 @click.option("--dry-run", is_flag=True, help="Collect and render, but send nothing.")
 def run_command(config: Path | None, list_name: str | None, dry_run: bool) -> None:
     """Collect, summarize, render and deliver one edition of every list (or one) now."""
-    settings = _settings(config)
+    settings = load(config)
     with _progress() as progress:
         report = run(
             settings,
@@ -115,7 +49,7 @@ def run_command(config: Path | None, list_name: str | None, dry_run: bool) -> No
 )
 def preview_command(config: Path | None, list_name: str | None, out: Path | None) -> None:
     """Render a list's edition from what its sources hold now, without sending it."""
-    settings = _settings(config)
+    settings = load(config)
     result = preview(settings, now=datetime.now(UTC), list_name=list_name)
     for error in result.source_errors:
         click.echo(f"warning: {error}", err=True)
@@ -134,9 +68,9 @@ def preview_command(config: Path | None, list_name: str | None, out: Path | None
 @config_option
 def check_command(config: Path | None) -> None:
     """Validate the config, subscriber files and templates; say what is wrong and where."""
-    from .check import check
+    from ..check import check
 
-    settings = _settings(config)
+    settings = load(config)
     result = check(settings)
     for line in result.warnings:
         click.echo(f"warning: {line}", err=True)
@@ -156,7 +90,7 @@ def check_command(config: Path | None) -> None:
 @click.option("--jsonl", is_flag=True, help='Read {"id", "text"} lines on stdin.')
 def summarize_command(source: Any, points: int, fmt: str, jsonl: bool) -> None:
     """Print the key points of one article (a text file, or - for stdin)."""
-    from .summarize import key_points
+    from ..summarize import key_points
 
     if jsonl:
         for record in _jsonl(source if source.name != "<stdin>" else sys.stdin):
@@ -177,7 +111,7 @@ def summarize_command(source: Any, points: int, fmt: str, jsonl: bool) -> None:
 @click.option("--jsonl", is_flag=True, help='Read {"id", "html"} or {"id", "text"} lines on stdin.')
 def extract_command(target: str | None, fmt: str, jsonl: bool) -> None:
     """Print the main text of a page or text file (FILE or URL)."""
-    from .extract import main_text
+    from ..extract import main_text
 
     if jsonl:
         for record in _jsonl(sys.stdin):
@@ -188,7 +122,7 @@ def extract_command(target: str | None, fmt: str, jsonl: bool) -> None:
             click.echo(json.dumps({"id": record.get("id"), "text": result.text}))
         return
     if not target:
-        _usage("give a FILE or URL, or --jsonl to read JSON lines on stdin")
+        usage("give a FILE or URL, or --jsonl to read JSON lines on stdin")
     body, body_format, url = _read_target(target)
     result = main_text(body, body_format, url)
     if fmt == "json":
@@ -196,19 +130,6 @@ def extract_command(target: str | None, fmt: str, jsonl: bool) -> None:
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
     else:
         click.echo(result.text)
-
-
-def main() -> None:
-    """Console-script entry point."""
-    cli(prog_name="digest")
-
-
-def _settings(config: Path | None) -> Settings:
-    return load_settings(config_path(config))
-
-
-def _usage(message: str) -> NoReturn:
-    raise click.UsageError(message)
 
 
 def _jsonl(stream: Any) -> Iterator[dict[str, Any]]:
@@ -228,7 +149,7 @@ def _jsonl(stream: Any) -> Iterator[dict[str, Any]]:
 def _read_target(target: str) -> tuple[str, Any, str | None]:
     """The body, its format and its URL, from a local file or an http(s) URL."""
     if target.startswith(("http://", "https://")):
-        from .fetch import fetch, http_client
+        from ..fetch import fetch, http_client
 
         with http_client() as client:
             page = fetch(target, source=target, client=client, kind="page")
