@@ -320,11 +320,14 @@ class _Feed:
     """Empty when the parser found no feed at all."""
     problem: str | None
     """The parser's complaint (feedparser's bozo_exception), if any."""
+    is_problem_fatal: bool
+    """False for complaints that do not lose entries (a wrong declared encoding)."""
     content_type: str
     looks_like_html: bool
     entries: tuple[_Entry, ...]
 
 
+_BENIGN_PROBLEMS = (feedparser.CharacterEncodingOverride, feedparser.NonXMLContentType)
 _BINARY_TYPES = ("image/", "audio/", "video/", "font/", "application/pdf", "application/zip")
 _BOMS = (codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 
@@ -349,25 +352,27 @@ def _parse_feed(data: bytes, where: str, *, content_type: str, base: str) -> _Fe
 
 def _parse_xml_feed(data: bytes, *, content_type: str, base: str) -> _Feed:
     """RSS or Atom through feedparser; the only place feedparser's untyped values are read."""
+    # No content-location header: feedparser would resolve guids against it, and a guid
+    # must not change when the feed moves or redirects; links are joined with base below.
     headers = {"content-type": content_type} if content_type else {}
-    if base:
-        headers["content-location"] = base
     # Bytes, never a str: given a str, feedparser would open URLs and files itself.
     parsed: Any = feedparser.parse(bytes(data), response_headers=headers)
     problem = parsed.get("bozo_exception") if parsed.get("bozo") else None
     lowered = data[:1024].lower()
+    entries = (_feedparser_entry(entry, base) for entry in parsed.get("entries", []))
     return _Feed(
         version=_str(parsed.get("version")),
         problem=str(problem) if problem is not None else None,
+        is_problem_fatal=problem is not None and not isinstance(problem, _BENIGN_PROBLEMS),
         content_type=content_type,
         looks_like_html=content_type == "text/html"
         or b"<!doctype html" in lowered
         or b"<html" in lowered,
-        entries=tuple(_feedparser_entry(entry) for entry in parsed.get("entries", [])),
+        entries=tuple(e for e in entries if e.title or e.body or e.links),
     )
 
 
-def _feedparser_entry(entry: Any) -> _Entry:
+def _feedparser_entry(entry: Any, base: str) -> _Entry:
     body, body_format = "", _format_of("text/html")
     contents = [c for c in entry.get("content", []) if _str(c.get("value")).strip()]
     if contents:
@@ -390,7 +395,7 @@ def _feedparser_entry(entry: Any) -> _Entry:
             published = None
     return _Entry(
         id=_str(entry.get("id")).strip(),
-        links=tuple(link for link in links if link),
+        links=tuple(urljoin(base, link) if base else link for link in links if link),
         title=_clip(_str(entry.get("title"))),
         body=body,
         body_format=body_format,
@@ -443,7 +448,7 @@ def _parse_json_feed(data: bytes, where: str, *, base: str) -> _Feed:
                 published=_iso_date(item.get("date_published") or item.get("date_modified")),
             )
         )
-    return _Feed("json", None, "application/feed+json", False, tuple(entries))
+    return _Feed("json", None, False, "application/feed+json", False, tuple(entries))
 
 
 def _iso_date(value: object) -> datetime | None:
@@ -458,24 +463,24 @@ def _iso_date(value: object) -> datetime | None:
 
 def _feed_articles(source: str, feed: _Feed, where: str) -> list[RawArticle]:
     if not feed.entries:
-        if feed.version:
-            return []  # a well-formed feed with nothing in it
-        if feed.looks_like_html:
+        if feed.looks_like_html and not feed.version:
             raise SourceError(
                 f"{where}: got a web page (HTML), not a feed",
                 hint="put the address of the site's RSS, Atom or JSON feed in the config, "
                 'or use type = "page" for a single page',
             )
-        if feed.problem:
+        if feed.problem and feed.is_problem_fatal:
             raise SourceError(
                 f"{where}: cannot parse the feed: {feed.problem}",
                 hint="the feed is not well-formed XML; check it with a feed validator "
                 "(https://validator.w3.org/feed/) or tell the site owner",
             )
-        raise SourceError(
-            f"{where}: no RSS, Atom or JSON feed found ({feed.content_type or 'unknown type'})",
-            hint="check that the URL points at the feed itself",
-        )
+        if not feed.version:
+            raise SourceError(
+                f"{where}: no RSS, Atom or JSON feed found ({feed.content_type or 'unknown type'})",
+                hint="check that the URL points at the feed itself",
+            )
+        return []  # a well-formed feed with nothing in it
     if feed.problem:
         log.warning(
             "%s: the feed is not well-formed (%s); kept the %d entries the parser could read",

@@ -1,0 +1,159 @@
+"""A real HTTP server on 127.0.0.1 for tests: serves canned responses and records requests.
+
+    with FeedServer() as server:
+        server.serve("/feed.xml", Reply(body=rss, headers={"Content-Type": "application/rss+xml"}))
+        url = server.url("/feed.xml")
+
+Fault knobs: a sequence of replies per path (500, 500, then 200), a pause before the
+body (slow server), no Content-Length (body runs until the connection closes),
+redirects and redirect loops, automatic 304 for a matching If-None-Match.
+"""
+
+from __future__ import annotations
+
+import gzip
+import threading
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import TracebackType
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """One canned response."""
+
+    status: int = 200
+    headers: Mapping[str, str] = field(default_factory=dict)
+    body: bytes = b""
+    body_delay: float = 0.0
+    """Seconds to wait after the headers, before the body (a slow server)."""
+    has_length: bool = True
+    """False: no Content-Length; the body ends when the connection closes."""
+    is_gzipped: bool = False
+    """Compress the body and say Content-Encoding: gzip."""
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    """One request the server received."""
+
+    method: str
+    path: str
+    headers: Mapping[str, str]
+    """Header names in lower case."""
+
+
+class FeedServer:
+    """Loopback HTTP server on an ephemeral port, run in a thread; a context manager."""
+
+    def __init__(self) -> None:
+        self._routes: dict[str, list[Reply]] = {}
+        self._lock = threading.Lock()
+        self.requests: list[Request] = []
+        self._httpd = _Server(("127.0.0.1", 0), _Handler)
+        self._httpd.feed_server = self
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        )
+
+    @property
+    def base_url(self) -> str:
+        """``http://127.0.0.1:PORT``."""
+        host, port = self._httpd.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    def url(self, path: str) -> str:
+        """The absolute URL of path on this server."""
+        return self.base_url + path
+
+    def serve(self, path: str, *replies: Reply) -> str:
+        """Answer requests for path with replies in turn (the last one repeats); returns the URL."""
+        with self._lock:
+            self._routes[path] = list(replies) or [Reply()]
+        return self.url(path)
+
+    def serve_feed(
+        self, path: str, body: bytes | str, content_type: str = "application/rss+xml", **kw: Any
+    ) -> str:
+        """Serve one feed document with its content type; kw go to Reply."""
+        data = body.encode("utf-8") if isinstance(body, str) else body
+        return self.serve(path, Reply(body=data, headers={"Content-Type": content_type}, **kw))
+
+    def redirect(self, path: str, to: str, status: int = 302) -> str:
+        """Redirect path to ``to`` (a path on this server or a URL); returns the URL of path."""
+        target = to if "://" in to else self.url(to)
+        return self.serve(path, Reply(status=status, headers={"Location": target}))
+
+    def requests_for(self, path: str) -> list[Request]:
+        """The requests received for path, in order."""
+        with self._lock:
+            return [r for r in self.requests if r.path == path]
+
+    def _next_reply(self, request: Request) -> Reply:
+        with self._lock:
+            self.requests.append(request)
+            replies = self._routes.get(request.path)
+            if not replies:
+                return Reply(status=404, body=b"not found")
+            return replies.pop(0) if len(replies) > 1 else replies[0]
+
+    def __enter__(self) -> FeedServer:
+        self._thread.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self._httpd.shutdown()
+        self._httpd.server_close()
+        self._thread.join()
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    block_on_close = False
+    feed_server: FeedServer
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """Stay quiet when a client hangs up early (timeouts and size caps do that on purpose)."""
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _Server
+
+    def do_GET(self) -> None:
+        request = Request(
+            method="GET",
+            path=self.path,
+            headers={k.lower(): v for k, v in self.headers.items()},
+        )
+        reply = self.server.feed_server._next_reply(request)
+        etag = reply.headers.get("ETag")
+        if etag and request.headers.get("if-none-match") == etag:
+            self.send_response(304)
+            self.send_header("ETag", etag)
+            self.end_headers()
+            return
+        body = gzip.compress(reply.body) if reply.is_gzipped else reply.body
+        self.send_response(reply.status)
+        for name, value in reply.headers.items():
+            self.send_header(name, value)
+        if reply.is_gzipped:
+            self.send_header("Content-Encoding", "gzip")
+        if reply.has_length:
+            self.send_header("Content-Length", str(len(body)))
+        self.send_header("Connection", "close")
+        self.end_headers()
+        self.wfile.flush()
+        if reply.body_delay:
+            time.sleep(reply.body_delay)
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """No access log on stderr."""
