@@ -20,7 +20,7 @@ from collections import deque
 from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
-from typing import Literal, Protocol, Self, assert_never
+from typing import Literal, Protocol, Self
 
 from .errors import DeliveryError, SmtpAuthError
 from .models import Message
@@ -143,6 +143,7 @@ class SmtpSender:
     waiting `backoff`, then twice as long, and so on. A connection that drops between
     messages is reopened once at no cost. If connecting or logging in fails for good,
     later messages fail at once with the same error instead of waiting again.
+    Not thread-safe: use one per thread.
     """
 
     def __init__(
@@ -415,10 +416,6 @@ def open_sender(
     per_hour: int | None = None,
 ) -> contextlib.AbstractContextManager[Sender]:
     """The sender for the configured transport, to be used in a `with` block for one run."""
-    match transport:
-        case "smtp":
-            return SmtpSender(smtp, per_second=per_second, per_hour=per_hour)
-        case "outbox":
-            return OutboxSender(outbox.path)
-        case _:
-            assert_never(transport)
+    if transport == "smtp":
+        return SmtpSender(smtp, per_second=per_second, per_hour=per_hour)
+    return OutboxSender(outbox.path)
