@@ -115,17 +115,6 @@ def _html_blocks(html: str, url: str | None) -> tuple[str, list[Block]]:
     return title, blocks
 
 
-def _parse_html(html: str) -> etree._Element | None:
-    """Parse HTML with lxml, or None when there is nothing to parse."""
-    if not html.strip():
-        return None
-    try:
-        return lxml.html.document_fromstring(html.encode("utf-8"))
-    except (etree.ParserError, ValueError):
-        log.debug("HTML did not parse", exc_info=True)
-        return None
-
-
 def _trafilatura_blocks(body: etree._Element) -> Iterator[Block]:
     """Paragraphs and headings of trafilatura's XML body (p, head, list, quote, table...)."""
     for element in body:
