@@ -251,7 +251,7 @@ def _collect_feed(
         path = _local_path(location, where)
         data = _read_feed_file(path, where, max_bytes=max_bytes)
         return _feed_articles(
-            source.name, _parse_feed(data, where, content_type="", base=""), where
+            source.name, _parse_feed(data, where, content_type="", charset=None, base=""), where
         )
     etag, last_modified = validators.get_validators(location) if validators else (None, None)
     fetched = fetch(
@@ -265,7 +265,13 @@ def _collect_feed(
     )
     if fetched is None:
         return []
-    feed = _parse_feed(fetched.content, where, content_type=fetched.content_type, base=fetched.url)
+    feed = _parse_feed(
+        fetched.content,
+        where,
+        content_type=fetched.content_type,
+        charset=fetched.charset,
+        base=fetched.url,
+    )
     articles = _feed_articles(source.name, feed, where)
     # Stored only after a successful parse, so a broken feed is fetched again next time.
     if validators is not None:
@@ -332,7 +338,9 @@ _BINARY_TYPES = ("image/", "audio/", "video/", "font/", "application/pdf", "appl
 _BOMS = (codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 
 
-def _parse_feed(data: bytes, where: str, *, content_type: str, base: str) -> _Feed:
+def _parse_feed(
+    data: bytes, where: str, *, content_type: str, charset: str | None, base: str
+) -> _Feed:
     """Any supported feed format, typed; SourceError for empty, binary or non-JSON-Feed JSON."""
     head = data[:1024]
     if not data.strip():
@@ -347,14 +355,16 @@ def _parse_feed(data: bytes, where: str, *, content_type: str, base: str) -> _Fe
         data.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{")
     ):
         return _parse_json_feed(data, where, base=base)
-    return _parse_xml_feed(data, content_type=content_type, base=base)
+    return _parse_xml_feed(data, content_type=content_type, charset=charset, base=base)
 
 
-def _parse_xml_feed(data: bytes, *, content_type: str, base: str) -> _Feed:
+def _parse_xml_feed(data: bytes, *, content_type: str, charset: str | None, base: str) -> _Feed:
     """RSS or Atom through feedparser; the only place feedparser's untyped values are read."""
     # No content-location header: feedparser would resolve guids against it, and a guid
     # must not change when the feed moves or redirects; links are joined with base below.
-    headers = {"content-type": content_type} if content_type else {}
+    headers = {}
+    if content_type:  # the charset matters: feedparser follows RFC 7303 for text/xml
+        headers["content-type"] = content_type + (f"; charset={charset}" if charset else "")
     # Bytes, never a str: given a str, feedparser would open URLs and files itself.
     parsed: Any = feedparser.parse(bytes(data), response_headers=headers)
     problem = parsed.get("bozo_exception") if parsed.get("bozo") else None

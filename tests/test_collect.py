@@ -468,3 +468,37 @@ def test_page_source_rejects_non_pages(feed_server: FeedServer, client: httpx.Cl
     url = feed_server.serve_feed("/file.pdf", b"%PDF-1.4", "application/pdf")
     error = failure(source("Doc", "page", url=url), client)
     assert str(error) == f"source 'Doc' ({url}): got application/pdf, not a web page"
+
+
+def test_charset_given_only_in_the_content_type_header(
+    feed_server: FeedServer, client: httpx.Client
+) -> None:
+    latin = RSS.replace(' encoding="utf-8"', "").replace("Older item", "Caf\u00e9 news")
+    url = feed_server.serve_feed("/rss", latin.encode("iso-8859-1"), "text/xml; charset=iso-8859-1")
+    assert "Caf\u00e9 news" in [a.title for a in run(feed(url), client)]
+
+
+def test_redirect_to_another_scheme(feed_server: FeedServer, client: httpx.Client) -> None:
+    url = feed_server.redirect("/rss", "ftp://example.org/feed.xml")
+    error = failure(feed(url), client)
+    assert str(error).startswith(f"source 'Test feed' ({url}): redirected to an unsupported URL")
+
+
+def test_page_conditional_get(feed_server: FeedServer, client: httpx.Client) -> None:
+    page = b"<html><body><h1>Notice &amp; news</h1></body></html>"
+    url = feed_server.serve("/page", Reply(body=page, headers={"ETag": 'W/"p1"'}))
+    store = MemoryValidators()
+    (article,) = run(source("Notice", "page", url=url), client, validators=store)
+    assert article.title == "Notice & news" and article.published is None
+    assert run(source("Notice", "page", url=url), client, validators=store) == ()
+
+
+def test_sources_without_their_location(client: httpx.Client) -> None:
+    for kind, needs in (("folder", "a path"), ("feed", "a url"), ("page", "a url")):
+        assert needs in str(failure(source("Bare", kind), client))
+
+
+def test_empty_feed_is_not_an_error(feed_server: FeedServer, client: httpx.Client) -> None:
+    empty = '<?xml version="1.0"?><rss version="2.0"><channel><title>t</title></channel></rss>'
+    assert run(feed(feed_server.serve_feed("/rss", empty)), client) == ()
+    assert "the feed is empty" in str(failure(feed(feed_server.serve_feed("/0", b"")), client))
