@@ -65,6 +65,8 @@ _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
 # bracket does not count: captions end in "(Photo: AP)", teasers in "[VIDEO]" or "(3:05)".
 _SENTENCE_END = re.compile("[.!?\u3002\uff01\uff1f\u2026:;\"'\u201d\u2019\u00bb][^\\w)\\]]*$")
 _ELLIPSIS_END = re.compile(r"(\.\.\.|…)\s*$")
+# A title may end in "?" or "!", never in a full stop or a comma (Latin or CJK).
+_NOT_TITLE_ENDS = (".", ",", ";", ":", "\u3002", "\uff0c", "\uff1b", "\uff1a")
 _URL = re.compile(r"https?://|www\.\w", re.IGNORECASE)
 
 # Site furniture that closes an article: what sites put after the story (share and
@@ -133,6 +135,10 @@ def clean_text(text: str) -> CleanText:
         title = lines[0].text
         lines = lines[1:]
     start, end = _densest_run(lines)
+    if end < start:
+        # No prose at all (a teaser, a note): all of it but the furniture is the text.
+        blocks = tuple((line.text, False) for line in lines if not line.is_furniture)
+        return CleanText(title, blocks)
     end = _cut_at_end_marker(lines, start, end)
     end = _extend_over_list(lines, end)
     blocks = tuple(_keep(lines, start, end))
@@ -209,7 +215,7 @@ def _is_title(line: _Line) -> bool:
         0 < line.words <= _HEADING_MAX_WORDS * 2
         and not line.is_furniture
         and not _URL.search(line.text)
-        and not line.text.rstrip().endswith((".", ",", ";", ":"))
+        and not line.text.rstrip().endswith(_NOT_TITLE_ENDS)
     )
 
 

@@ -82,6 +82,7 @@ Block = tuple[str, bool]
 # Elements whose text is never article text, whatever the page says.
 _INVISIBLE = ("script", "style", "noscript", "template", "svg", "iframe", "object", "embed")
 # Elements that start a new paragraph in the plain fallback conversion.
+_UTF8_PARSER = lxml.html.HTMLParser(encoding="utf-8")
 _HEADING_TAGS = frozenset(("h1", "h2", "h3", "h4", "h5", "h6"))
 _BLOCK_TAGS = _HEADING_TAGS | {
     *("p", "div", "section", "article", "header", "footer", "main", "aside", "nav", "form"),
@@ -133,7 +134,8 @@ def _trafilatura_blocks(body: etree._Element) -> Iterator[Block]:
 def _plain_blocks(html: str) -> list[Block]:
     """Paragraphs of an HTML fragment by a plain walk over block elements."""
     try:
-        root = lxml.html.fragment_fromstring(html.encode("utf-8"), create_parent="div")
+        # Bytes with a declared encoding: lxml would guess Latin-1 for a fragment without <meta>.
+        root = lxml.html.document_fromstring(html.encode("utf-8"), parser=_UTF8_PARSER)
     except (etree.ParserError, ValueError):
         return list(_block(html, is_heading=False))
     etree.strip_elements(root, *_INVISIBLE, etree.Comment, etree.PI, with_tail=False)

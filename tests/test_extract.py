@@ -267,3 +267,20 @@ def test_html_extraction_keeps_its_quality_on_the_extract_dev_data(shared_dir: P
     pairs = [(main_text(row["html"], "html", row["url"]).text, row["gold"]) for row in rows]
     # Measured 0.962 (trafilatura defaults: 0.961).
     assert token_f1(pairs) >= 0.955
+
+
+def test_short_plain_text_without_prose_is_kept() -> None:
+    found = main_text("Bridge news\n\nThe bridge reopens on Monday, for cars only.", "text")
+    assert found.title == "Bridge news"
+    assert found.text == "The bridge reopens on Monday, for cars only."
+
+
+@pytest.mark.parametrize("body_format", ["html", "text", "markdown"])
+def test_cjk_text_comes_through_in_every_format(body_format: BodyFormat) -> None:
+    chinese = "市议会周二投票决定将有轨电车网络扩展十二公里。这个计划已经讨论了将近十年。"
+    korean = "시의회는 화요일에 트램 노선을 12킬로미터 연장하는 계획을 승인했다."
+    for text, code in ((chinese, "zh"), (korean, "ko")):
+        body = f"<p>{text}</p>" if body_format == "html" else text
+        found = main_text(body, body_format)
+        assert found.text == text
+        assert found.language == code
