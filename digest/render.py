@@ -51,10 +51,19 @@ _SLOTS = ("greeting", "name", "email", "unsubscribe_url")
 # href values and quoted-printable encoding all leave them intact.
 _TOKEN_RE = re.compile(r"__digest_(" + "|".join(_SLOTS) + r")__")
 _SOFT_BREAK = b"=\r\n"
+_ADDRESS_RE = re.compile(r"[^\s<>,\x00-\x1f\x7f]+@[^\s<>,@\x00-\x1f\x7f]+")
 
 
 def _token(slot: str) -> str:
     return f"__digest_{slot}__"
+
+
+def _clean(text: str, *, is_url: bool = False) -> str:
+    """One line of content whose look-alike placeholders cannot receive a recipient's values."""
+    # Otherwise a feed could plant __digest_email__ in a link and learn who clicked it.
+    return " ".join(text.split()).replace(
+        "__digest_", "__digest%5F" if is_url else "__digest\u2060_"
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,13 +92,13 @@ def render(
     date = f"{created:%A} {created.day} {created:%B %Y}"
     items = _items(edition, zone)
     headline = items[0].title if items else "No new articles"
-    subject = _subject(list_settings.subject, edition.title, date, headline, len(items))
+    subject = _subject(list_settings.subject, _clean(edition.title), date, headline, len(items))
     count = len(items)
     context: dict[str, Any] = {
         "lang": "en",
         "subject": subject,
-        "title": edition.title,
-        "description": list_settings.description,
+        "title": _clean(edition.title),
+        "description": _clean(list_settings.description),
         "date": date,
         "count": count,
         "count_text": f"{count} article" + ("" if count == 1 else "s"),
@@ -145,8 +154,12 @@ def personalize(
         "email": recipient.email,
         "unsubscribe_url": unsubscribe_url,
     }
+    if not _ADDRESS_RE.fullmatch(recipient.email):
+        raise RenderError(f"recipient address {recipient.email!r} is not usable in a header")
     if message_id is None:
         message_id = make_msgid(domain=rendered.sender.rpartition("@")[2])
+    elif not re.fullmatch(r"<?[!-;=?-~]+>?", message_id):
+        raise RenderError(f"Message-ID {message_id!r} is not printable ASCII without spaces")
     elif not message_id.startswith("<"):
         message_id = f"<{message_id}>"
     out = [
@@ -222,19 +235,20 @@ def _items(edition: Edition, zone: ZoneInfo) -> tuple[_Item, ...]:
     footnote = 0
     for summary in edition.summaries:
         article = summary.article
-        url = article.url if re.match(r"https?://", article.url, re.IGNORECASE) else ""
+        is_web = re.match(r"https?://", article.url, re.IGNORECASE)
+        url = _clean(article.url, is_url=True) if is_web else ""
         if url:
             footnote += 1
         when = article.published.astimezone(zone) if article.published else None
         items.append(
             _Item(
-                title=" ".join(article.title.split()) or "(untitled)",
+                title=_clean(article.title) or "(untitled)",
                 url=url,
-                source=article.source,
+                source=_clean(article.source),
                 published=f"{when:%a} {when.day} {when:%b}, {when:%H:%M %Z}" if when else "",
                 published_iso=when.isoformat() if when else "",
-                key_points=tuple(" ".join(point.split()) for point in summary.key_points),
-                also_covered_by=summary.also_covered_by,
+                key_points=tuple(_clean(point) for point in summary.key_points),
+                also_covered_by=tuple(_clean(name) for name in summary.also_covered_by),
                 language=article.language,
                 footnote=footnote if url else 0,
             )

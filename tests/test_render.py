@@ -6,6 +6,7 @@ import difflib
 import email
 import os
 import re
+import smtplib
 from datetime import UTC, datetime, timedelta
 from email import policy
 from email.message import EmailMessage
@@ -18,6 +19,8 @@ from digest.errors import RenderError
 from digest.models import Article, Edition, Message, Recipient, RenderedEdition, Summary
 from digest.render import WIDTH, personalize, render
 from digest.settings import ListSettings, Settings
+
+from .smtp_helpers import SmtpSink
 
 GOLDEN = Path(__file__).parent / "golden"
 NOW = datetime(2025, 3, 3, 6, 0, tzinfo=UTC)
@@ -206,7 +209,8 @@ def test_message_bytes_are_smtp_clean() -> None:
     assert message.data.isascii()
     assert b"\n" not in message.data.replace(b"\r\n", b"")
     assert b"\r" not in message.data.replace(b"\r\n", b"")
-    assert max(len(line) for line in message.data.split(b"\r\n")) <= 998
+    body = message.data.partition(b"\r\n\r\n")[2]
+    assert max(len(line) for line in body.split(b"\r\n")) <= 76  # quoted-printable limit
     head, _, _ = message.data.partition(b"\r\n\r\n")
     assert max(len(line) for line in head.split(b"\r\n")) <= 100
 
@@ -349,3 +353,67 @@ def test_render_is_independent_of_recipient() -> None:
     rendered, _, _ = _mail(*CASES["basic"])
     again = render(BASIC, _settings(_list()), _list())
     assert again == rendered
+
+
+def test_planted_placeholders_do_not_leak_recipient_values() -> None:
+    planted = _edition(
+        Summary(
+            _article(
+                7,
+                title="Hi __digest_email__",
+                url="https://tracker.example.net/?who=__digest_email__",
+                source="__digest_name__",
+            ),
+            ("Unsubscribe here: __digest_unsubscribe_url__",),
+        )
+    )
+    _, _, parsed = _mail(planted, Recipient("victim@example.com", "Victim"))
+    text, page = _parts(parsed)
+    assert text.count("victim@example.com") == page.count("victim@example.com") == 1
+    assert text.count(UNSUBSCRIBE) == 1
+    assert lxml.html.fromstring(page).xpath("//h2/a/@href") == [
+        "https://tracker.example.net/?who=__digest%5Femail__"
+    ]
+
+
+def test_recipient_values_are_not_expanded_again() -> None:
+    rendered, _, _ = _mail(*CASES["basic"])
+    message = personalize(
+        rendered,
+        Recipient("a@example.com", "__digest_email__"),
+        unsubscribe_url=UNSUBSCRIBE,
+        now=NOW,
+    )
+    parsed = email.message_from_bytes(message.data, policy=policy.default)
+    assert isinstance(parsed, EmailMessage)
+    text, _ = _parts(parsed)
+    assert "Hello __digest_email__," in text
+
+
+@pytest.mark.parametrize(
+    ("address", "message_id"),
+    [
+        ("a@example.com\r\nBcc: everyone@example.com", None),
+        ("<a@example.com>", None),
+        ("a@example.com", "<x@example.org>\r\nBcc: everyone@example.com"),
+    ],
+)
+def test_header_injection_is_refused(address: str, message_id: str | None) -> None:
+    rendered, _, _ = _mail(*CASES["basic"])
+    with pytest.raises(RenderError, match=r"not usable in a header|not printable ASCII"):
+        personalize(
+            rendered,
+            Recipient(address),
+            unsubscribe_url=UNSUBSCRIBE,
+            now=NOW,
+            message_id=message_id,
+        )
+
+
+def test_message_survives_a_real_smtp_server(smtp_server: SmtpSink) -> None:
+    _, message, _ = _mail(*CASES["unicode"])
+    with smtplib.SMTP(smtp_server.host, smtp_server.port, timeout=10) as client:
+        client.sendmail(message.sender, [message.to], message.data)
+    [received] = smtp_server.messages
+    assert received.rcpt_tos == [message.to]
+    assert received.data.replace(b"\r\n", b"\n") == message.data.replace(b"\r\n", b"\n")
