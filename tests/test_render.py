@@ -7,6 +7,7 @@ import email
 import os
 import re
 import smtplib
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from email import policy
 from email.message import EmailMessage
@@ -417,3 +418,40 @@ def test_message_survives_a_real_smtp_server(smtp_server: SmtpSink) -> None:
     [received] = smtp_server.messages
     assert received.rcpt_tos == [message.to]
     assert received.data.replace(b"\r\n", b"\n") == message.data.replace(b"\r\n", b"\n")
+
+
+def test_template_syntax_error_names_file_and_line(tmp_path: Path) -> None:
+    (tmp_path / "digest.txt.j2").write_text("{{ title }}\n{% for x in items %}\n")
+    lst = _list()
+    with pytest.raises(RenderError, match=r"^template digest\.txt\.j2 line 2: Unexpected end"):
+        render(BASIC, _settings(lst), lst, template_dir=tmp_path)
+
+
+def test_unknown_timezone_and_bad_sender() -> None:
+    lst = _list()
+    with pytest.raises(RenderError, match="'Mars/Olympus' is not a known IANA zone"):
+        render(replace(BASIC, timezone="Mars/Olympus"), _settings(lst), lst)
+    with pytest.raises(RenderError, match="has no email address"):
+        render(BASIC, _settings(lst, sender="Morning Briefing"), lst)
+
+
+def test_given_message_id_and_international_domain() -> None:
+    rendered, _, _ = _mail(*CASES["basic"])
+    message = personalize(
+        rendered,
+        Recipient("jörg@bücher.example", "Jörg"),
+        unsubscribe_url=UNSUBSCRIBE,
+        now=NOW,
+        message_id="42@example.org",
+    )
+    parsed = email.message_from_bytes(message.data, policy=policy.default)
+    assert parsed["Message-ID"] == message.message_id == "<42@example.org>"
+    # The stdlib parser cannot read a UTF-8 local part (RFC 6532), so look at the bytes.
+    assert "\r\nTo: =?utf-8?b?SsO2cmc=?= <jörg@xn--bcher-kva.example>\r\n".encode() in message.data
+    with pytest.raises(ValueError, match="timezone-aware"):
+        personalize(
+            rendered,
+            Recipient("a@example.com"),
+            unsubscribe_url=UNSUBSCRIBE,
+            now=NOW.replace(tzinfo=None),
+        )
