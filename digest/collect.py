@@ -99,6 +99,10 @@ def collect(
     ]
     # Stable sort: undated items keep their feed order, after the dated ones.
     articles.sort(key=lambda a: a.published or _OLDEST, reverse=True)
+    unique = {a.guid: a for a in reversed(articles)}  # a repeated guid: keep the newest copy
+    if len(unique) < len(articles):
+        log.info("source %r: dropped %d repeated entries", source.name, len(articles) - len(unique))
+        articles = [a for a in articles if unique[a.guid] is a]
     result = tuple(articles[: source.max_items])
     log.info("collected %d articles from %s", len(result), source.name)
     return result
@@ -406,11 +410,18 @@ def _feedparser_entry(entry: Any, base: str) -> _Entry:
     return _Entry(
         id=_str(entry.get("id")).strip(),
         links=tuple(urljoin(base, link) if base else link for link in links if link),
-        title=_clip(_str(entry.get("title"))),
+        title=_entry_title(entry),
         body=body,
         body_format=body_format,
         published=published,
     )
+
+
+def _entry_title(entry: Any) -> str:
+    title = _str(entry.get("title"))
+    if "html" in _str((entry.get("title_detail") or {}).get("type")):
+        title = html.unescape(_TAG_RE.sub(" ", title))  # Atom type="html" titles carry markup
+    return _clip(title)
 
 
 def _format_of(media_type: str) -> BodyFormat:

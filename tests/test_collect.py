@@ -502,3 +502,18 @@ def test_empty_feed_is_not_an_error(feed_server: FeedServer, client: httpx.Clien
     empty = '<?xml version="1.0"?><rss version="2.0"><channel><title>t</title></channel></rss>'
     assert run(feed(feed_server.serve_feed("/rss", empty)), client) == ()
     assert "the feed is empty" in str(failure(feed(feed_server.serve_feed("/0", b"")), client))
+
+
+def test_repeated_guids_keep_the_newest_and_html_titles_lose_markup(
+    feed_server: FeedServer, client: httpx.Client
+) -> None:
+    entry = """<entry><id>urn:same</id><title type="html">{title}</title>
+    <link href="https://example.org/same"/><updated>{date}</updated>
+    <content type="html">&lt;p&gt;x&lt;/p&gt;</content></entry>"""
+    old = entry.format(title="Old copy", date="2026-11-26T09:00:00Z")
+    new = entry.format(title="Fixed &amp;amp; &lt;i&gt;new&lt;/i&gt;", date="2026-11-26T10:00:00Z")
+    atom = ATOM[: ATOM.index("<entry>")] + old + new + "</feed>"
+    url = feed_server.serve_feed("/atom", atom, "application/atom+xml")
+    (article,) = run(feed(url), client)
+    assert article.title == "Fixed & new"
+    assert article.published == datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
