@@ -306,15 +306,12 @@ def _render_template(env: jinja2.Environment, name: str, context: dict[str, Any]
         raise RenderError(f"template {where}: {exc.message}") from exc
     except jinja2.TemplateNotFound as exc:
         raise RenderError(f"template {exc.name} not found") from exc
-    except jinja2.UndefinedError as exc:
+    except jinja2.TemplateError as exc:  # UndefinedError included: StrictUndefined raises it
         where = _template_location(exc.__traceback__) or name
         raise RenderError(
-            f"template {where}: {exc.message}",
-            hint="check the variable's spelling; templates see the names render() documents",
+            f"template {where}: {exc}",
+            hint="templates see the variables listed in the digest.render module docstring",
         ) from exc
-    except jinja2.TemplateError as exc:
-        where = _template_location(exc.__traceback__) or name
-        raise RenderError(f"template {where}: {exc}") from exc
 
 
 def _template_location(tb: TracebackType | None) -> str:
