@@ -20,6 +20,8 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, ExitStack
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from email import message_from_bytes, policy
+from email.message import EmailMessage
 from typing import Any
 
 import httpx
@@ -74,9 +76,11 @@ class RunReport:
 
 @dataclass(frozen=True, slots=True)
 class Preview:
-    """An edition rendered for looking at, not sending."""
+    """An edition rendered for looking at, not sending, as its first reader would get it."""
 
-    rendered: RenderedEdition
+    subject: str
+    html: str
+    text: str
     articles: int
     source_errors: tuple[str, ...]
 
@@ -118,8 +122,29 @@ def preview(settings: Settings, *, now: datetime, list_name: str | None = None) 
     with StateStore(settings.state_path) as store, collect.http_client() as client:
         raws, errors = _collect(item, client, None, now, None)
         summaries = _summaries(item, raws, store, None)
-    edition = compose.compose(item, summaries, now=now, timezone=settings.list_timezone(item))
-    return Preview(render.render(edition, settings, item), len(edition.summaries), errors)
+        edition = compose.compose(item, summaries, now=now, timezone=settings.list_timezone(item))
+        rendered = render.render(edition, settings, item)
+        reader = next(iter_subscribers(item), Recipient("reader@example.org", "Reader"))
+        url = unsubscribe_url(
+            settings.base_url, _unsubscribe_key(settings, store), item.name, reader.email
+        )
+    message = message_from_bytes(
+        render.personalize(rendered, reader, unsubscribe_url=url, now=now).data,
+        policy=policy.default,
+    )
+    return Preview(
+        rendered.subject,
+        _part(message, "html"),
+        _part(message, "plain"),
+        len(edition.summaries),
+        errors,
+    )
+
+
+def _part(message: EmailMessage, subtype: str) -> str:
+    """The decoded text of one part of a multipart/alternative message."""
+    part = message.get_body((subtype,))
+    return "" if part is None else str(part.get_content())
 
 
 def _chosen(settings: Settings, list_name: str | None) -> tuple[ListSettings, ...]:

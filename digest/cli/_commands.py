@@ -54,11 +54,11 @@ def preview_command(config: Path | None, list_name: str | None, out: Path | None
     for error in result.source_errors:
         click.echo(f"warning: {error}", err=True)
     if out is None:
-        click.echo(f"Subject: {result.rendered.subject}\n")
-        click.echo(result.rendered.text)
+        click.echo(f"Subject: {result.subject}\n")
+        click.echo(result.text)
         return
     try:
-        out.write_text(result.rendered.html, encoding="utf-8")
+        out.write_text(result.html, encoding="utf-8")
     except OSError as exc:
         raise ConfigError(f"{out}: cannot write the preview: {exc.strerror}.") from exc
     click.echo(f"{result.articles} items; HTML written to {out}")
