@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, SecretStr, ValidationError
 
 from .errors import ConfigError
-from .settings import ListSettings, Settings, SmtpSettings, SourceSettings
+from .settings import DkimSettings, ListSettings, Settings, SmtpSettings, SourceSettings
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +51,7 @@ def load_settings(path: Path, environ: Mapping[str, str] | None = None) -> Setti
     problems = _check_semantics(settings, path)
     if problems:
         raise ConfigError(_join(path, problems), hint=_HINT)
-    return _with_secrets(settings, path, env)
+    return _with_dkim_key(_with_secrets(settings, path, env), path, env)
 
 
 _HINT = "see the commented example in config/digest.toml, then run `digest check`"
@@ -86,6 +86,9 @@ def _prepare(data: dict[str, Any], path: Path, base: Path) -> dict[str, Any]:
         raw["outbox"] = {**outbox, "path": _under(base, outbox["path"])}
     elif outbox is None:
         raw["outbox"] = {"path": base / "outbox"}
+    dkim = raw.get("dkim")
+    if isinstance(dkim, dict) and isinstance(dkim.get("key_file"), str):
+        raw["dkim"] = {**dkim, "key_file": _under(base, dkim["key_file"])}
     lists = raw.get("lists", {})
     if isinstance(lists, dict):
         raw["lists"] = [_prepare_list(name, table, base) for name, table in lists.items()]
@@ -176,6 +179,7 @@ def _where(parts: Sequence[str]) -> str:
 
 _NESTED: dict[str, type[BaseModel]] = {
     "smtp": SmtpSettings,
+    "dkim": DkimSettings,
     "sources": SourceSettings,
     "lists": ListSettings,
 }
@@ -187,7 +191,7 @@ def _fields_at(loc: tuple[int | str, ...]) -> list[str]:
     for part in loc:
         if isinstance(part, str):
             model = _NESTED.get(part, model) if part in _NESTED else _sub_model(model, part)
-    hidden = {"config_path", "password"} | ({"name"} if model is ListSettings else set())
+    hidden = {"config_path", "password", "key"} | ({"name"} if model is ListSettings else set())
     names = [
         field.alias or name
         for name, field in model.model_fields.items()
@@ -260,3 +264,41 @@ def _with_secrets(settings: Settings, path: Path, env: Mapping[str, str]) -> Set
     return settings.model_copy(
         update={"smtp": smtp.model_copy(update={"password": SecretStr(secret)})}
     )
+
+
+def _with_dkim_key(settings: Settings, path: Path, env: Mapping[str, str]) -> Settings:
+    """Fill the DKIM private key from [dkim] key_file or the variable named by key_env."""
+    dkim = settings.dkim
+    if dkim is None:
+        return settings
+    if (dkim.key_file is None) == (dkim.key_env is None):
+        raise ConfigError(
+            f"{path}: [dkim] needs exactly one of key_file and key_env.",
+            hint="set key_file to the PEM file of the private key, or key_env to the name of "
+            "an environment variable that holds it",
+        )
+    if dkim.key_env is not None:
+        pem = env.get(dkim.key_env)
+        if not pem:
+            raise ConfigError(
+                f"{path}: [dkim] key_env names ${dkim.key_env}, which is not set.",
+                hint=f"export {dkim.key_env} with the PEM private key, or use key_file",
+            )
+    else:
+        assert dkim.key_file is not None
+        try:
+            pem = dkim.key_file.read_text(encoding="ascii")
+        except (OSError, UnicodeDecodeError) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) else "not a PEM text file"
+            raise ConfigError(
+                f"{path}: [dkim] key_file: cannot read {dkim.key_file}: {reason}.",
+                hint="point key_file at the PEM private key (relative to the config file)",
+            ) from exc
+    if "PRIVATE KEY-----" not in pem:
+        where = f"${dkim.key_env}" if dkim.key_env else str(dkim.key_file)
+        raise ConfigError(
+            f"{path}: [dkim] {where} holds no PEM private key.",
+            hint="make one with `openssl genrsa -out dkim.pem 2048`",
+        )
+    keyed = dkim.model_copy(update={"key": SecretStr(pem)})
+    return settings.model_copy(update={"dkim": keyed})

@@ -34,6 +34,31 @@ class SmtpSettings(_Model):
     password: SecretStr | None = Field(default=None, exclude=True)
     """Filled from password_env at load time; never read from the file."""
     timeout: float = Field(default=30.0, gt=0)
+    connections: int = Field(default=1, ge=1, le=64)
+    """How many connections send in parallel, each reused across messages."""
+    max_per_second: float | None = Field(default=None, gt=0)
+    """Most messages handed over per second, over all connections; None for no limit."""
+    max_per_hour: int | None = Field(default=None, ge=1)
+    """Most messages handed over in any hour, over all connections; None for no limit."""
+    attempts: int = Field(default=3, ge=1, le=20)
+    """Tries per message for a 4xx reply, a timeout or a dropped connection."""
+    backoff: float = Field(default=1.0, ge=0)
+    """Seconds before the first retry; each further retry waits twice as long."""
+
+
+class DkimSettings(_Model):
+    """DKIM signing of every message (the [dkim] table); the key stays out of the file."""
+
+    selector: str = Field(min_length=1)
+    """The selector: the public key is published at SELECTOR._domainkey.DOMAIN."""
+    domain: str = Field(min_length=1)
+    """The signing domain (d=), usually the domain of the From address."""
+    key_file: Path | None = None
+    """PEM file with the RSA private key, relative to the config."""
+    key_env: str | None = None
+    """Name of an environment variable holding the PEM key (instead of key_file)."""
+    key: SecretStr | None = Field(default=None, exclude=True)
+    """The PEM key, filled from key_file or key_env at load time."""
 
 
 class OutboxSettings(_Model):
@@ -57,10 +82,16 @@ class SourceSettings(_Model):
 
 
 class SubscriberSettings(_Model):
-    """One subscriber of a list."""
+    """One subscriber of a list, written inline in the config."""
 
     email: str
     name: str = ""
+    status: Literal["active", "paused", "unsubscribed"] = "active"
+    topics: tuple[str, ...] = ()
+    """Keywords or source names to include; a leading - excludes instead."""
+    max_items: int | None = Field(default=None, ge=1)
+    format: Literal["html", "text"] = "html"
+    timezone: str | None = None
 
 
 class ListSettings(_Model):
@@ -85,7 +116,7 @@ class ListSettings(_Model):
     sources: tuple[SourceSettings, ...] = ()
     subscribers: tuple[SubscriberSettings, ...] = ()
     subscribers_file: Path | None = None
-    """CSV file (header row: email,name) with more subscribers, relative to the config."""
+    """More subscribers, relative to the config: a .csv file with a header row, or .toml."""
 
 
 class Settings(_Model):
@@ -102,6 +133,8 @@ class Settings(_Model):
     transport: Transport = "outbox"
     smtp: SmtpSettings = SmtpSettings()
     outbox: OutboxSettings = OutboxSettings()
+    dkim: DkimSettings | None = None
+    """DKIM signing; messages go out unsigned when there is no [dkim] table."""
     unsubscribe_key_env: str = "DIGEST_UNSUBSCRIBE_KEY"
     lists: tuple[ListSettings, ...]
 

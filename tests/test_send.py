@@ -15,7 +15,14 @@ from pydantic import SecretStr
 
 from digest.errors import DeliveryError, SmtpAuthError
 from digest.models import Message
-from digest.send import OutboxSender, RateLimiter, Sender, SmtpSender, open_sender
+from digest.send import (
+    OutboxSender,
+    PooledSender,
+    RateLimiter,
+    Sender,
+    SmtpSender,
+    open_sender,
+)
 from digest.settings import OutboxSettings, SmtpSettings
 from tests.smtp_helpers import (
     Certificate,
@@ -103,7 +110,7 @@ def test_open_sender_picks_the_transport(tmp_path: Path, smtp_server: SmtpSink) 
         assert isinstance(sender, OutboxSender)
         sender.send(make_message())
     with open_sender("smtp", smtp=smtp, outbox=outbox) as sender:
-        assert isinstance(sender, SmtpSender)
+        assert isinstance(sender, PooledSender)
         sender.send(make_message())
     assert len(mailbox.Maildir(outbox.path)) == 1
     assert len(smtp_server.messages) == 1
@@ -188,7 +195,7 @@ def test_smtp_retry_warnings_do_not_name_the_recipient(
     smtp_server: SmtpSink, caplog: pytest.LogCaptureFixture
 ) -> None:
     smtp_server.fail("RCPT", "450 4.2.0 <reader1@example.org>: mailbox busy")
-    with caplog.at_level("INFO", logger="digest.send"), quick(smtp_server.settings()) as sender:
+    with caplog.at_level("INFO", logger="digest.smtp"), quick(smtp_server.settings()) as sender:
         sender.send(make_message())
     warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
     assert len(warnings) == 1 and "<edition-1@digest.example.org> not sent yet" in warnings[0]
