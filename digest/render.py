@@ -14,19 +14,14 @@ personalize() fills in; use them as they are, without filters.
 
 from __future__ import annotations
 
-import binascii
-import contextlib
 import functools
-import hashlib
 import html
 import logging
 import re
 import textwrap
 from dataclasses import dataclass
 from datetime import datetime
-from email.header import Header
-from email.policy import SMTP
-from email.utils import format_datetime, make_msgid, parseaddr
+from email.utils import format_datetime, make_msgid
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -36,6 +31,7 @@ import cssutils  # type: ignore[import-untyped]
 import jinja2
 import premailer
 
+from . import mime
 from .errors import RenderError
 from .models import Edition, Message, Recipient, RenderedEdition
 from .settings import ListSettings, Settings
@@ -46,16 +42,7 @@ _css_log = logging.getLogger(__name__ + ".css")
 WIDTH = 72
 """Column at which the plain-text part is wrapped."""
 
-_SLOTS = ("greeting", "name", "email", "unsubscribe_url")
-# Tokens are letters and underscores only, so Jinja escaping, lxml's URI escaping of
-# href values and quoted-printable encoding all leave them intact.
-_TOKEN_RE = re.compile(r"__digest_(" + "|".join(_SLOTS) + r")__")
-_SOFT_BREAK = b"=\r\n"
 _ADDRESS_RE = re.compile(r"[^\s<>,\x00-\x1f\x7f]+@[^\s<>,@\x00-\x1f\x7f]+")
-
-
-def _token(slot: str) -> str:
-    return f"__digest_{slot}__"
 
 
 def _clean(text: str, *, is_url: bool = False) -> str:
@@ -108,16 +95,16 @@ def render(
         "items": items,
         "links": [{"number": i.footnote, "url": i.url} for i in items if i.footnote],
         "empty_text": "No new articles this time. The next edition will catch up.",
-        "recipient": {slot: _token(slot) for slot in ("greeting", "name", "email")},
-        "unsubscribe_url": _token("unsubscribe_url"),
+        "recipient": {slot: mime.token(slot) for slot in ("greeting", "name", "email")},
+        "unsubscribe_url": mime.token("unsubscribe_url"),
         "rule": "-" * WIDTH,
     }
     env = _environment(template_dir)
     page = _render_template(env, "digest.html.j2", context)
     text = _normalize_text(_render_template(env, "digest.txt.j2", context))
     inlined = _inline_css(page)
-    sender, list_id, mailto, head = _fixed_headers(edition, settings, subject)
-    pieces, slots = _mime_skeleton(text, inlined)
+    sender, list_id, mailto, head = mime.fixed_headers(edition, settings, subject)
+    pieces, slots = mime.skeleton(text, inlined)
     log.debug("rendered edition %s: %d items, %d bytes html", edition.list_name, count, len(page))
     return RenderedEdition(
         list_name=edition.list_name,
@@ -165,7 +152,7 @@ def personalize(
     out = [
         rendered.mime_head,
         b"To: ",
-        _address_header("To", name, recipient.email),
+        mime.address_header("To", name, recipient.email),
         b"\r\nDate: ",
         format_datetime(now).encode("ascii"),
         b"\r\nMessage-ID: ",
@@ -183,7 +170,7 @@ def personalize(
         if value is None:
             fmt, _, key = slot.partition(":")
             raw = html.escape(values[key]) if fmt == "html" else values[key]
-            value = encoded[slot] = _qp(raw) + _SOFT_BREAK if raw else b""
+            value = encoded[slot] = mime.qp(raw) + mime.SOFT_BREAK if raw else b""
         out.append(value)
         out.append(piece)
     return Message(
@@ -193,31 +180,6 @@ def personalize(
         message_id=message_id,
         data=b"".join(out),
     )
-
-
-def _fixed_headers(
-    edition: Edition, settings: Settings, subject: str
-) -> tuple[str, str, str, bytes]:
-    """Sender address, List-Id, unsubscribe mailto and the headers every recipient shares."""
-    sender_name, sender = parseaddr(settings.sender)
-    local, at, domain = sender.rpartition("@")
-    if not at or not local or not domain:
-        raise RenderError(
-            f"settings: sender {settings.sender!r} has no email address",
-            hint='set sender = "Name <digest@example.org>" in the config',
-        )
-    list_id = f"{edition.list_name}.{domain}"
-    head = [
-        b"From: " + _address_header("From", sender_name, sender),
-        _subject_header(subject),
-    ]
-    if settings.reply_to:
-        head.append(b"Reply-To: " + _address_header("Reply-To", *parseaddr(settings.reply_to)))
-    head.append(b"List-Id: " + _address_header("List-Id", edition.title, list_id))
-    head.append(b"List-Unsubscribe-Post: List-Unsubscribe=One-Click")
-    head.append(b"MIME-Version: 1.0")
-    mailto = f"mailto:{local}+unsubscribe@{domain}?subject=unsubscribe"
-    return sender, list_id, mailto, b"".join(line + b"\r\n" for line in head)
 
 
 def _zone(name: str) -> ZoneInfo:
@@ -364,68 +326,3 @@ def _inline_css(page: str) -> str:
     if not isinstance(result, str):
         raise RenderError(f"inlining CSS returned {type(result).__name__}, not str")
     return result
-
-
-def _qp(text: str) -> bytes:
-    data = text.replace("\r\n", "\n").replace("\r", "\n").encode("utf-8")
-    return binascii.b2a_qp(data, istext=True).replace(b"\n", b"\r\n")
-
-
-def _mime_skeleton(text: str, page: str) -> tuple[tuple[bytes, ...], tuple[str, ...]]:
-    """Encode the multipart body once, split where recipient values go."""
-    digest = hashlib.sha256((text + page).encode("utf-8")).hexdigest()[:24]
-    # "=" is always escaped in quoted-printable, so no encoded line can look like this.
-    boundary = f"==digest_{digest}=="
-    pieces: list[bytes] = [
-        f'Content-Type: multipart/alternative; boundary="{boundary}"\r\n\r\n'.encode("ascii")
-    ]
-    slots: list[str] = []
-    for fmt, body in (("text", text), ("html", page)):
-        subtype = "plain" if fmt == "text" else "html"
-        pieces[-1] += (
-            f"--{boundary}\r\n"
-            f'Content-Type: text/{subtype}; charset="utf-8"\r\n'
-            "Content-Transfer-Encoding: quoted-printable\r\n\r\n"
-        ).encode("ascii")
-        parts = _TOKEN_RE.split(body)
-        for index, part in enumerate(parts):
-            if index % 2:
-                slots.append(f"{fmt}:{part}")
-                pieces.append(b"")
-                continue
-            encoded = _qp(part)
-            # A soft break before each slot starts the value on a fresh encoded line.
-            if index + 1 < len(parts) and encoded and not encoded.endswith(b"\n"):
-                encoded += _SOFT_BREAK
-            pieces[-1] += encoded
-        pieces[-1] += b"\r\n"
-    pieces[-1] += f"--{boundary}--\r\n".encode("ascii")
-    return tuple(pieces), tuple(slots)
-
-
-def _subject_header(subject: str) -> bytes:
-    """Subject folded at spaces; RFC 2047 encoded as a whole when not ASCII."""
-    if subject.isascii():
-        folded: str = SMTP.fold("Subject", subject)
-        return folded.removesuffix("\r\n").encode("ascii")
-    # email.policy's folder drops the space after a colon between encoded words.
-    encoded = Header(subject, "utf-8", header_name="Subject").encode(linesep="\r\n")
-    return f"Subject: {encoded}".encode("ascii")
-
-
-def _address_header(header: str, name: str, address: str) -> bytes:
-    """An address header value: RFC 2047 name when non-ASCII; IDNA domain; UTF-8 local part."""
-    local, at, domain = address.rpartition("@")
-    if not domain.isascii():
-        with contextlib.suppress(UnicodeError):  # left as UTF-8 for an SMTPUTF8 server
-            domain = domain.encode("idna").decode("ascii")
-    address = f"{local}{at}{domain}"
-    name = " ".join(name.split())
-    if not name:
-        return address.encode("utf-8")
-    if name.isascii():
-        if re.search(r'[][\\()<>@,:;".]', name):
-            name = '"' + re.sub(r'(["\\])', r"\\\1", name) + '"'
-        return f"{name} <{address}>".encode()
-    encoded = Header(name, "utf-8", header_name=header).encode(linesep="\r\n")
-    return f"{encoded} <{address}>".encode()
