@@ -81,6 +81,8 @@ def _prepare(data: dict[str, Any], path: Path, base: Path) -> dict[str, Any]:
     raw = dict(data)
     raw["config_path"] = path.resolve()
     raw["state_path"] = _under(base, str(raw.pop("state", "state/digest.sqlite")))
+    if isinstance(raw.get("archive_dir", "archive"), str):
+        raw["archive_dir"] = _under(base, raw.get("archive_dir", "archive"))
     outbox = raw.get("outbox")
     if isinstance(outbox, dict) and isinstance(outbox.get("path"), str):
         raw["outbox"] = {**outbox, "path": _under(base, outbox["path"])}
@@ -102,6 +104,8 @@ def _prepare_list(name: str, table: Any, base: Path) -> Any:
     item = {"name": name, **table}
     if isinstance(item.get("subscribers_file"), str):
         item["subscribers_file"] = _under(base, item["subscribers_file"])
+    if isinstance(item.get("template_dir"), str):
+        item["template_dir"] = _under(base, item["template_dir"])
     sources = item.get("sources")
     if isinstance(sources, list):
         item["sources"] = [_prepare_source(source, base) for source in sources]
@@ -224,6 +228,13 @@ def _check_semantics(settings: Settings, path: Path) -> list[str]:
             )
     if not settings.lists:
         problems.append("no lists defined; add a [lists.NAME] table with title and sources")
+    if settings.archive_url is not None and not settings.archive_url.startswith(
+        ("https://", "http://")
+    ):
+        problems.append(
+            f"archive_url: {settings.archive_url!r} is not an absolute http(s) URL; "
+            "links in the email must work anywhere, e.g. 'https://example.org/archive'"
+        )
     for item in settings.lists:
         problems.extend(_check_list(item))
     return problems
@@ -246,6 +257,11 @@ def _check_list(item: ListSettings) -> list[str]:
         problems.append(
             f"[lists.{item.name}] subscribers_file: {item.subscribers_file} does not exist; "
             "create it (header row: email,name) or remove the key"
+        )
+    if item.template_dir is not None and not item.template_dir.is_dir():
+        problems.append(
+            f"[lists.{item.name}] template_dir: {item.template_dir} is not a folder; "
+            "create it (with digest.html.j2 and/or digest.txt.j2) or remove the key"
         )
     return problems
 

@@ -117,6 +117,8 @@ class ListSettings(_Model):
     subscribers: tuple[SubscriberSettings, ...] = ()
     subscribers_file: Path | None = None
     """More subscribers, relative to the config: a .csv file with a header row, or .toml."""
+    template_dir: Path | None = None
+    """Theme: a folder of templates searched before the built-in ones, relative to the config."""
 
 
 class Settings(_Model):
@@ -136,8 +138,16 @@ class Settings(_Model):
     dkim: DkimSettings | None = None
     """DKIM signing; messages go out unsigned when there is no [dkim] table."""
     unsubscribe_key_env: str = "DIGEST_UNSUBSCRIBE_KEY"
+    archive_dir: Path = Path("archive")
+    """Folder the web archive of editions is written to, relative to the config."""
+    archive_url: str | None = None
+    """Public address of archive_dir; ``{base_url}/archive`` when not set."""
     lists: tuple[ListSettings, ...]
 
     def list_timezone(self, item: ListSettings) -> str:
         """The IANA zone the list's dates are shown in."""
         return item.timezone or self.timezone
+
+    def public_archive_url(self) -> str:
+        """Where readers find archive_dir on the web, without a trailing slash."""
+        return (self.archive_url or f"{self.base_url.rstrip('/')}/archive").rstrip("/")
