@@ -27,9 +27,17 @@ from typing import Any
 import httpx
 
 from . import collect, compose, extract, render, summarize
-from .errors import ConfigError, DeliveryError, DigestError, SourceError
-from .models import Article, Edition, RawArticle, Recipient, RenderedEdition, Summary
-from .send import Sender, open_sender
+from .errors import ConfigError, DigestError, RenderError, SourceError
+from .models import (
+    Article,
+    Edition,
+    Message,
+    RawArticle,
+    Recipient,
+    RenderedEdition,
+    Summary,
+)
+from .send import Sender, open_sender, send_all
 from .settings import ListSettings, Settings
 from .state import DeliveryStatus, StateStore, run_lock
 from .subscribers import iter_subscribers
@@ -44,6 +52,8 @@ _SUMMARY_VERSION = "1"
 """Bump when the summarizer changes, so cached key points are made anew."""
 _MAX_TRANSIENT_IN_A_ROW = 3
 """After this many temporary failures in a row the server is taken to be down."""
+_MAX_REPORTED_ERRORS = 100
+"""A report names at most this many failed deliveries (the delivery log keeps them all)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,6 +126,47 @@ def run(
     return RunReport(reports)
 
 
+def retry(
+    settings: Settings,
+    edition_id: int,
+    *,
+    now: datetime,
+    sender: Sender | None = None,
+    progress: Progress | None = None,
+) -> RunReport:
+    """Send one edition again to its recipients whose delivery failed (and any still pending)."""
+    with (
+        StateStore(settings.state_path) as store,
+        run_lock(settings.state_path),
+        ExitStack() as stack,
+    ):
+        record = store.edition(edition_id)
+        if record is None:
+            raise ConfigError(
+                f"no edition {edition_id} in {settings.state_path}.",
+                hint="`digest status` lists the editions and their numbers",
+            )
+        item = next((i for i in settings.lists if i.name == record.list_name), None)
+        if item is None:
+            raise ConfigError(
+                f"edition {edition_id} is of the list {record.list_name!r}, "
+                f"which {settings.config_path} no longer has."
+            )
+        requeued = store.requeue_failed(edition_id)
+
+        def lazy_sender() -> Sender:
+            nonlocal sender
+            if sender is None:
+                sender = stack.enter_context(_open(settings))
+            return sender
+
+        report = _deliver(
+            settings, item, store, edition_id, _load(record.payload), lazy_sender, now, progress
+        )
+    note = f"retried {requeued} failed recipients; {report.note}"
+    return RunReport((dataclasses.replace(report, note=note),))
+
+
 def preview(settings: Settings, *, now: datetime, list_name: str | None = None) -> Preview:
     """Render what the list's sources hold within its window, sent before or not."""
     item = _chosen(settings, list_name)[0]
@@ -159,7 +210,9 @@ def _chosen(settings: Settings, list_name: str | None) -> tuple[ListSettings, ..
 
 
 def _open(settings: Settings) -> AbstractContextManager[Sender]:
-    return open_sender(settings.transport, smtp=settings.smtp, outbox=settings.outbox)
+    return open_sender(
+        settings.transport, smtp=settings.smtp, outbox=settings.outbox, dkim=settings.dkim
+    )
 
 
 def _run_list(
@@ -290,32 +343,50 @@ def _deliver(
     now: datetime,
     progress: Progress | None,
 ) -> ListReport:
-    """Hand the edition to every pending recipient, recording each outcome as it happens."""
+    """Hand the edition to every pending recipient, recording each outcome as it happens.
+
+    Recipients are pending from the moment the edition is recorded; each is marked sent
+    only after the server accepted the message, here, as outcomes come back (from a pool
+    of connections, possibly out of order). To stop early, the message stream ends, so
+    every message already handed over still gets its outcome recorded.
+    """
     key = _unsubscribe_key(settings, store)
     total = store.counts(edition_id).pending
     errors: list[str] = []
     outcomes: Counter[str] = Counter()
-    for done, (email, name) in enumerate(store.pending_recipients(edition_id), start=1):
-        url = unsubscribe_url(settings.base_url, key, item.name, email)
-        message = render.personalize(rendered, Recipient(email, name), unsubscribe_url=url, now=now)
-        try:
-            get_sender().send(message)
-        except DeliveryError as exc:
-            log.debug("delivery to %s failed: %s", email, exc)
-            outcome: DeliveryStatus = "failed" if exc.is_permanent else "pending"
-            store.mark_delivery(edition_id, email, outcome, str(exc))
-            errors.append(str(exc))
-            outcomes[outcome] += 1
-            outcomes["in_a_row"] = 0 if exc.is_permanent else outcomes["in_a_row"] + 1
+
+    def messages() -> Iterator[Message]:
+        for email, name in store.pending_recipients(edition_id):
             if outcomes["in_a_row"] >= _MAX_TRANSIENT_IN_A_ROW:
-                errors.append("stopped sending: the server keeps failing; the next run resumes")
-                break
-        else:
-            store.mark_delivery(edition_id, email, "sent")
+                return
+            url = unsubscribe_url(settings.base_url, key, item.name, email)
+            try:
+                message = render.personalize(
+                    rendered, Recipient(email, name), unsubscribe_url=url, now=now
+                )
+            except RenderError as exc:  # this address cannot go in a header: final
+                store.mark_delivery(edition_id, email, "failed", str(exc))
+                _note_error(errors, str(exc))
+                outcomes["failed"] += 1
+                continue
+            yield message
+
+    for done, (message, error) in enumerate(send_all(get_sender(), messages()), start=1):
+        if error is None:
+            store.mark_delivery(edition_id, message.to, "sent")
             outcomes["sent"] += 1
             outcomes["in_a_row"] = 0
+        else:
+            log.debug("delivery to %s failed: %s", message.to, error)
+            outcome: DeliveryStatus = "failed" if error.is_permanent else "pending"
+            store.mark_delivery(edition_id, message.to, outcome, str(error))
+            _note_error(errors, str(error))
+            outcomes[outcome] += 1
+            outcomes["in_a_row"] = 0 if error.is_permanent else outcomes["in_a_row"] + 1
         if progress:
             progress(f"{item.name}: sending", done, total)
+    if outcomes["in_a_row"] >= _MAX_TRANSIENT_IN_A_ROW:
+        errors.append("stopped sending: the server keeps failing; the next run resumes")
     counts = store.counts(edition_id)
     if counts.pending == 0:
         store.finish_edition(edition_id, now)
@@ -329,6 +400,12 @@ def _deliver(
         note=f"edition {edition_id}: sent {outcomes['sent']}, failed {outcomes['failed']}",
         delivery_errors=tuple(errors),
     )
+
+
+def _note_error(errors: list[str], error: str) -> None:
+    """Keep the first delivery errors for the report; a huge list's failures stay bounded."""
+    if len(errors) < _MAX_REPORTED_ERRORS:
+        errors.append(error)
 
 
 def _merge(report: ListReport, resumed: list[ListReport]) -> ListReport:

@@ -89,6 +89,17 @@ class DeliveryCounts:
     pending: int
 
 
+@dataclass(frozen=True, slots=True)
+class EditionStatus:
+    """One edition and how far its sending has come, for `digest status`."""
+
+    id: int
+    list_name: str
+    created: datetime
+    finished: datetime | None
+    counts: DeliveryCounts
+
+
 class StateStore:
     """Typed access to the SQLite state file; one instance per process and run."""
 
@@ -202,6 +213,50 @@ class StateStore:
             (limit,),
         ).fetchall()
         return [_edition(row) for row in rows]
+
+    def edition(self, edition_id: int) -> EditionRecord | None:
+        """One edition by its id, or None."""
+        row = self._db.execute(
+            "SELECT id, list_name, created, articles, payload, finished FROM editions WHERE id = ?",
+            (edition_id,),
+        ).fetchone()
+        return _edition(row) if row else None
+
+    def edition_statuses(
+        self, list_name: str | None = None, limit: int = 20
+    ) -> list[EditionStatus]:
+        """The most recent editions (of one list, or all) with their delivery counts."""
+        where, params = ("WHERE e.list_name = ?", (list_name,)) if list_name else ("", ())
+        rows = self._db.execute(
+            "SELECT e.id, e.list_name, e.created, e.finished,"
+            " COALESCE(SUM(d.status = 'sent'), 0), COALESCE(SUM(d.status = 'failed'), 0),"
+            " COALESCE(SUM(d.status = 'pending'), 0)"
+            f" FROM editions e LEFT JOIN deliveries d ON d.edition_id = e.id {where}"
+            " GROUP BY e.id ORDER BY e.id DESC LIMIT ?",
+            (*params, limit),
+        ).fetchall()
+        return [
+            EditionStatus(
+                id=row[0],
+                list_name=row[1],
+                created=datetime.fromisoformat(row[2]),
+                finished=datetime.fromisoformat(row[3]) if row[3] else None,
+                counts=DeliveryCounts(sent=row[4], failed=row[5], pending=row[6]),
+            )
+            for row in rows
+        ]
+
+    def requeue_failed(self, edition_id: int) -> int:
+        """Make the edition's failed recipients pending again (and the edition unfinished)."""
+        with self._transaction():
+            cursor = self._db.execute(
+                "UPDATE deliveries SET status = 'pending'"
+                " WHERE edition_id = ? AND status = 'failed'",
+                (edition_id,),
+            )
+            if cursor.rowcount:
+                self._db.execute("UPDATE editions SET finished = NULL WHERE id = ?", (edition_id,))
+        return cursor.rowcount
 
     def pending_recipients(self, edition_id: int, batch: int = 1000) -> Iterator[tuple[str, str]]:
         """(email, name) of every recipient not yet handed off, streamed in batches.
