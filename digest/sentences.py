@@ -77,7 +77,7 @@ class Tokenizer:
         pieces: list[tuple[str, bool]] = []
         for start, end in nupunkt.sent_spans(text):
             piece = text[start:end]
-            if pieces and (_DOTTED_END.search(pieces[-1][0]) or _starts_lower(piece)):
+            if pieces and (_DOTTED_END.search(pieces[-1][0][-12:]) or _starts_lower(piece)):
                 pieces[-1] = (pieces[-1][0] + piece, True)
             else:
                 pieces.append((piece, _INNER_END.search(piece.rstrip()) is not None))
@@ -112,4 +112,4 @@ def _starts_lower(text: str) -> bool:
 
 def _is_false_end(sentence: str) -> bool:
     """Whether syntok ended a sentence where it does not end (a title, a semicolon)."""
-    return sentence.endswith(";") or _TITLE_END.search(sentence) is not None
+    return sentence.endswith(";") or _TITLE_END.search(sentence[-8:]) is not None
