@@ -1,18 +1,21 @@
 """A real SMTP server for tests: aiosmtpd on 127.0.0.1, recording what it receives.
 
 `SmtpSink` records every accepted message and can inject faults: reply with a chosen
-code to the next MAIL/RCPT/DATA, drop the connection, or refuse one address for good.
-The `smtp_server` fixture yields a started, plain-text sink.
+code to the next (or the n-th) MAIL/RCPT/DATA, drop the connection, stall before
+answering, refuse an address for good or a few times, and take its time per message.
+`copies()` counts what each recipient received. The `smtp_server` fixture yields a
+started, plain-text sink.
 """
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 import socket
 import ssl
 import subprocess
 import threading
-from collections import defaultdict, deque
+from collections import Counter, defaultdict, deque
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -102,7 +105,12 @@ class SmtpSink:
         self.logins: list[str] = []
         self._peers: set[object] = set()
         self._faults: defaultdict[str, deque[str | None]] = defaultdict(deque)
-        self._rejected: dict[str, str] = {}
+        self._nth: dict[tuple[str, int], str | None] = {}
+        self._seen: Counter[str] = Counter()
+        self._stalls: defaultdict[str, deque[float]] = defaultdict(deque)
+        self._rejected: dict[str, tuple[str, int | None]] = {}
+        self.delay = 0.0
+        """Seconds the sink takes over each message before it accepts it."""
         self._lock = threading.Lock()
         self._controller: Controller | None = None
 
@@ -121,10 +129,27 @@ class SmtpSink:
         with self._lock:
             self._faults[command].extend([None] * times)
 
-    def reject(self, address: str, reply: str = "550 5.1.1 No such user") -> None:
-        """Refuse RCPT TO for `address`, every time."""
+    def fail_nth(self, command: Command, n: int, reply: str | None) -> None:
+        """Answer the n-th MAIL, RCPT or DATA since the start with `reply` (None: hang up)."""
         with self._lock:
-            self._rejected[address] = reply
+            self._nth[command, n] = reply
+
+    def stall(self, command: Command, seconds: float, *, times: int = 1) -> None:
+        """Wait `seconds` before handling the next `times` commands of this kind."""
+        with self._lock:
+            self._stalls[command].extend([seconds] * times)
+
+    def reject(
+        self, address: str, reply: str = "550 5.1.1 No such user", *, times: int | None = None
+    ) -> None:
+        """Refuse RCPT TO for `address` with `reply`: every time, or only the next `times`."""
+        with self._lock:
+            self._rejected[address] = (reply, times)
+
+    def copies(self) -> Counter[str]:
+        """How many copies each recipient has received."""
+        with self._lock:
+            return Counter(rcpt for message in self.messages for rcpt in message.rcpt_tos)
 
     def settings(self, **overrides: object) -> SmtpSettings:
         """SmtpSettings pointing at this sink (short timeout)."""
@@ -195,13 +220,23 @@ class SmtpSink:
             self.logins.append(login)
         return AuthResult(success=is_ok, handled=False)
 
-    def _fault(self, command: Command, server: SMTP) -> str | None:
+    async def _fault(self, command: Command, server: SMTP) -> str | None:
         """The injected reply for this command, or None; hangs up when the fault says so."""
         with self._lock:
+            self._seen[command] += 1
+            stall = self._stalls[command].popleft() if self._stalls[command] else 0.0
+            key = (command, self._seen[command])
             queue = self._faults[command]
-            if not queue:
-                return None
-            reply = queue.popleft()
+            if key in self._nth:
+                reply = self._nth.pop(key)
+            elif queue:
+                reply = queue.popleft()
+            else:
+                reply = ""
+        if stall:
+            await asyncio.sleep(stall)
+        if reply == "":
+            return None
         if reply is None or reply.startswith("421"):
             transport = server.transport
             assert transport is not None
@@ -234,7 +269,7 @@ class _Handler:
     async def handle_MAIL(
         self, server: SMTP, session: Session, envelope: Envelope, address: str, options: list[str]
     ) -> str:
-        fault = self.sink._fault("MAIL", server)
+        fault = await self.sink._fault("MAIL", server)
         if fault is not None:
             return fault
         if self.sink.users is not None and not session.authenticated:
@@ -246,24 +281,32 @@ class _Handler:
     async def handle_RCPT(
         self, server: SMTP, session: Session, envelope: Envelope, address: str, options: list[str]
     ) -> str:
-        fault = self.sink._fault("RCPT", server)
+        fault = await self.sink._fault("RCPT", server)
         if fault is not None:
             return fault
         with self.sink._lock:
-            rejected = self.sink._rejected.get(address)
-        if rejected is not None:
-            return rejected
+            reply, times = self.sink._rejected.get(address, ("", None))
+            if reply and times is not None:
+                if times <= 1:
+                    del self.sink._rejected[address]
+                else:
+                    self.sink._rejected[address] = (reply, times - 1)
+        if reply:
+            return reply
         envelope.rcpt_tos.append(address)
         envelope.rcpt_options.extend(options)
         return "250 OK"
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
-        fault = self.sink._fault("DATA", server)
+        fault = await self.sink._fault("DATA", server)
         if fault is not None:
             return fault
+        if self.sink.delay:
+            await asyncio.sleep(self.sink.delay)
         data = envelope.original_content
         assert envelope.mail_from is not None and isinstance(data, bytes)
-        self.sink.messages.append(Received(envelope.mail_from, list(envelope.rcpt_tos), data))
+        with self.sink._lock:
+            self.sink.messages.append(Received(envelope.mail_from, list(envelope.rcpt_tos), data))
         return "250 OK: queued"
 
 

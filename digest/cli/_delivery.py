@@ -1,0 +1,65 @@
+"""The delivery commands: status (what the delivery log says) and retry (failed ones again)."""
+
+from __future__ import annotations
+
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import click
+
+from ..pipeline import retry
+from ..state import StateStore
+from ._base import cli, config_option, list_option, load
+from ._commands import _progress
+
+
+@cli.command(name="status")
+@config_option
+@list_option
+@click.option(
+    "--limit", default=20, show_default=True, type=click.IntRange(1), help="Most editions shown."
+)
+@click.option("--failures", is_flag=True, help="Also list each failed address and its error.")
+def status_command(config: Path | None, list_name: str | None, limit: int, failures: bool) -> None:
+    """Show the latest editions with their sent, failed and pending recipients."""
+    settings = load(config)
+    with StateStore(settings.state_path) as store:
+        editions = store.edition_statuses(list_name, limit)
+        failed = {e.id: store.failures(e.id) for e in editions if failures and e.counts.failed}
+    if not editions:
+        click.echo("No editions yet." if list_name is None else f"No editions of {list_name} yet.")
+        return
+    width = max(len("list"), *(len(e.list_name) for e in editions))
+    click.echo(
+        f"{'edition':>7}  {'list':<{width}}  {'created (UTC)':<16}  "
+        f"{'sent':>7}  {'failed':>7}  {'pending':>7}  state"
+    )
+    for edition in editions:
+        counts = edition.counts
+        state = "finished" if edition.finished else "unfinished"
+        created = edition.created.astimezone(UTC).strftime("%Y-%m-%d %H:%M")
+        click.echo(
+            f"{edition.id:>7}  {edition.list_name:<{width}}  {created:<16}  "
+            f"{counts.sent:>7}  {counts.failed:>7}  {counts.pending:>7}  {state}"
+        )
+        for email, error in failed.get(edition.id, ()):
+            click.echo(f"         failed: {email}: {error}")
+    if any(e.counts.failed for e in editions) and not failures:
+        click.echo("Resend to the failed ones with `digest retry EDITION`.", err=True)
+
+
+@cli.command(name="retry")
+@config_option
+@click.argument("edition", type=click.IntRange(1))
+def retry_command(config: Path | None, edition: int) -> None:
+    """Send an edition again, only to the recipients whose delivery failed."""
+    settings = load(config)
+    with _progress() as progress:
+        report = retry(settings, edition, now=datetime.now(UTC), progress=progress)
+    for item in report.lists:
+        click.echo(f"{item.list_name}: {item.note}; {item.pending} pending.")
+        for error in item.delivery_errors[:20]:
+            click.echo(f"  delivery failed: {error}", err=True)
+    if report.has_failures:
+        sys.exit(1)
