@@ -213,7 +213,11 @@ def _language(code: str) -> _Language:
     except (LookupError, ValueError):
         log.debug("no stemmer for language %r, words are not stemmed", code)
     else:
-        stem = lru_cache(maxsize=100_000)(lambda word: str(stemmer(word)))
+        # Only words of letters: numbers need no stemming, and sumy's Czech stemmer warns
+        # about every word that is not all letters.
+        stem = lru_cache(maxsize=100_000)(
+            lambda word: str(stemmer(word)) if word.isalpha() else word
+        )
     try:
         stop_words = frozenset(str(word) for word in get_stop_words(name))
     except LookupError:
