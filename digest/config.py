@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, SecretStr, ValidationError
 
+from . import schedule
 from .errors import ConfigError
 from .settings import DkimSettings, ListSettings, Settings, SmtpSettings, SourceSettings
 
@@ -243,6 +244,10 @@ def _check_semantics(settings: Settings, path: Path) -> list[str]:
 def _check_list(item: ListSettings) -> list[str]:
     """Per-list checks: each source has what its type needs; names are unique."""
     problems = []
+    try:
+        schedule.parse(item.schedule)
+    except ValueError as exc:
+        problems.append(f"[lists.{item.name}] schedule: {exc}; use {schedule.ACCEPTED_FORMS}")
     seen: set[str] = set()
     for index, source in enumerate(item.sources):
         where = f"[lists.{item.name}.sources.{index}]"

@@ -5,6 +5,12 @@ summarize each new article (key points cached by content hash), compose, render 
 record the edition with its recipients in the delivery log, and hand each message to
 the sender, marking every hand-off before and after. A crash at any point leaves the
 log telling the next run exactly who still needs the edition.
+
+An edition covers the articles published since the list's previous edition (the first
+one: `window_hours`, else the schedule's period), never older than `window_hours`. The
+daemon passes the `slot` (due time) it runs for: it is claimed together with the
+edition, so a slot never gets two; and a `stop` event, which ends the sending after the
+messages in flight, leaving the rest pending for the next start.
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ import hashlib
 import json
 import logging
 import os
+import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, ExitStack
@@ -37,6 +44,7 @@ from .models import (
     RenderedEdition,
     Summary,
 )
+from .schedule import Schedule
 from .send import Sender, open_sender, send_all
 from .settings import ListSettings, Settings
 from .state import DeliveryStatus, StateStore, run_lock
@@ -103,8 +111,14 @@ def run(
     is_dry_run: bool = False,
     sender: Sender | None = None,
     progress: Progress | None = None,
+    slot: datetime | None = None,
+    stop: threading.Event | None = None,
 ) -> RunReport:
-    """Make and deliver one edition of every list (or one list), now."""
+    """Make and deliver one edition of every list (or one list), now.
+
+    `slot` (with `list_name`): the due time the daemon runs for; nothing is made when it
+    was handled before. `stop`: when set, sending ends after the messages in flight.
+    """
     lists = _chosen(settings, list_name)
     with (
         StateStore(settings.state_path) as store,
@@ -120,7 +134,18 @@ def run(
             return sender
 
         reports = tuple(
-            _run_list(settings, item, store, client, lazy_sender, now, is_dry_run, progress)
+            _run_list(
+                settings,
+                item,
+                store,
+                client,
+                lazy_sender,
+                now,
+                is_dry_run,
+                progress,
+                slot=slot,
+                stop=stop,
+            )
             for item in lists
         )
     return RunReport(reports)
@@ -224,6 +249,9 @@ def _run_list(
     now: datetime,
     is_dry_run: bool,
     progress: Progress | None,
+    *,
+    slot: datetime | None = None,
+    stop: threading.Event | None = None,
 ) -> ListReport:
     """One list: resume what was interrupted, then make and send a new edition."""
     resumed = (
@@ -231,22 +259,36 @@ def _run_list(
         if is_dry_run
         else [
             _deliver(
-                settings, item, store, record.id, _load(record.payload), get_sender, now, progress
+                settings,
+                item,
+                store,
+                record.id,
+                _load(record.payload),
+                get_sender,
+                now,
+                progress,
+                stop=stop,
             )
             for record in store.unfinished_editions(item.name)
         ]
     )
+    if slot is not None and store.slot_status(item.name, slot) is not None:
+        note = f"the edition due {slot.isoformat()} was handled before"
+        return _merge(ListReport(item.name, note=note), resumed)
     validators = _PendingValidators(store, item.name)
     raws, errors = _collect(item, client, validators, now, progress)
     fresh = store.unseen(item.name, (raw.guid for raw in raws))
-    since = now - timedelta(hours=item.window_hours)
+    since = _since(settings, item, store, now)
     new = [r for r in raws if r.guid in fresh and (r.published is None or r.published >= since)]
     summaries = _summaries(item, new, store, progress)
     edition = compose.compose(item, summaries, now=now, timezone=settings.list_timezone(item))
     base = ListReport(item.name, articles=len(edition.summaries), source_errors=errors)
-    if not edition.summaries:
+    if not edition.summaries and not item.send_when_empty:
         if not is_dry_run:
             validators.commit()
+            if slot is not None:
+                store.record_slot(item.name, slot, "empty")
+        log.info("list %s: nothing new since the last edition; skipped", item.name)
         note = "nothing new since the last edition; nothing sent"
         return _merge(dataclasses.replace(base, note=note), resumed)
     rendered = render.render(edition, settings, item)
@@ -254,18 +296,33 @@ def _run_list(
         count = sum(1 for _ in iter_subscribers(item))
         note = f"dry run: would send {len(edition.summaries)} items to {count} subscribers"
         return dataclasses.replace(base, recipients=count, note=note)
+    if stop is not None and stop.is_set():
+        return _merge(dataclasses.replace(base, note="stopped before sending"), resumed)
     edition_id = store.create_edition(
         item.name,
         now,
         _dump(rendered),
         _guids(edition),
         ((r.email, r.name) for r in iter_subscribers(item)),
+        slot=slot,
     )
     validators.commit()
-    delivered = _deliver(settings, item, store, edition_id, rendered, get_sender, now, progress)
+    delivered = _deliver(
+        settings, item, store, edition_id, rendered, get_sender, now, progress, stop=stop
+    )
     return _merge(
         dataclasses.replace(delivered, articles=base.articles, source_errors=errors), resumed
     )
+
+
+def _since(settings: Settings, item: ListSettings, store: StateStore, now: datetime) -> datetime:
+    """The oldest publication time an edition made now covers (see the module docstring)."""
+    previous = store.last_edition_time(item.name)
+    limit = now - timedelta(hours=item.window_hours) if item.window_hours else None
+    if previous is None:
+        schedule = Schedule.of(item.schedule, settings.list_timezone(item))
+        return limit or now - schedule.period(now)
+    return max(previous, limit) if limit else previous
 
 
 def _collect(
@@ -342,6 +399,8 @@ def _deliver(
     get_sender: Callable[[], Sender],
     now: datetime,
     progress: Progress | None,
+    *,
+    stop: threading.Event | None = None,
 ) -> ListReport:
     """Hand the edition to every pending recipient, recording each outcome as it happens.
 
@@ -358,6 +417,9 @@ def _deliver(
     def messages() -> Iterator[Message]:
         for email, name in store.pending_recipients(edition_id):
             if outcomes["in_a_row"] >= _MAX_TRANSIENT_IN_A_ROW:
+                return
+            if stop is not None and stop.is_set():
+                log.info("list %s: stopping; the next start resumes the rest", item.name)
                 return
             url = unsubscribe_url(settings.base_url, key, item.name, email)
             try:

@@ -109,8 +109,11 @@ class ListSettings(_Model):
     algorithm: Algorithm = "digest"
     max_items: int = Field(default=20, ge=1)
     """Most articles in one edition."""
-    window_hours: float = Field(default=24.0, gt=0)
-    """How far back the first edition looks for articles."""
+    window_hours: float | None = Field(default=None, gt=0)
+    """How far back the first edition looks (default: the schedule's period); later
+    editions cover the articles since the previous one, but never older than this."""
+    send_when_empty: bool = False
+    """Send an "all quiet" edition when nothing is new (default: skip it and log that)."""
     subject: str = "{{ title }} — {{ date }}: {{ headline }}"
     """Jinja2 template of the subject line: title, date, headline, count."""
     sources: tuple[SourceSettings, ...] = ()
@@ -119,6 +122,13 @@ class ListSettings(_Model):
     """More subscribers, relative to the config: a .csv file with a header row, or .toml."""
     template_dir: Path | None = None
     """Theme: a folder of templates searched before the built-in ones, relative to the config."""
+
+
+class ScheduleSettings(_Model):
+    """How the daemon (`digest serve`) keeps the lists' schedules."""
+
+    grace_hours: float = Field(default=3.0, ge=0)
+    """An edition missed while the daemon was down is sent on restart if at most this late."""
 
 
 class Settings(_Model):
@@ -135,6 +145,7 @@ class Settings(_Model):
     transport: Transport = "outbox"
     smtp: SmtpSettings = SmtpSettings()
     outbox: OutboxSettings = OutboxSettings()
+    schedule: ScheduleSettings = ScheduleSettings()
     dkim: DkimSettings | None = None
     """DKIM signing; messages go out unsigned when there is no [dkim] table."""
     unsubscribe_key_env: str = "DIGEST_UNSUBSCRIBE_KEY"
