@@ -5,9 +5,6 @@ feeds), ``summaries`` (key points cached by content hash), ``editions`` (each ed
 made, with what is needed to finish sending it) and ``deliveries`` (the delivery log:
 one row per edition and recipient, written before and after the hand-off) and ``slots``
 (what the scheduler did about each due time of a list: an edition, nothing new, missed).
-``source_fetches`` keeps each source's last fetch (when, how many items, what failed),
-and ``seen`` also holds ``url:<canonical URL>`` keys, so an article that comes back
-under a new guid, or from another source, is still sent once.
 """
 
 from __future__ import annotations
@@ -18,7 +15,7 @@ import logging
 import os
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -73,14 +70,6 @@ CREATE TABLE IF NOT EXISTS deliveries (
     updated TEXT NOT NULL,
     PRIMARY KEY (edition_id, email)
 );
-CREATE TABLE IF NOT EXISTS source_fetches (
-    list_name TEXT NOT NULL,
-    source_name TEXT NOT NULL,
-    fetched_at TEXT NOT NULL,
-    items INTEGER NOT NULL,
-    error TEXT,
-    PRIMARY KEY (list_name, source_name)
-);
 CREATE TABLE IF NOT EXISTS slots (
     list_name TEXT NOT NULL,
     slot TEXT NOT NULL,
@@ -96,27 +85,6 @@ class RunLockedError(DigestError):
     """Raised when another run (the daemon or `digest run`) holds the run lock."""
 
 
-_SUBSCRIPTION_SCHEMA = """
-CREATE TABLE IF NOT EXISTS variants (
-    edition_id INTEGER NOT NULL REFERENCES editions(id),
-    variant TEXT NOT NULL,
-    payload BLOB NOT NULL,
-    PRIMARY KEY (edition_id, variant)
-);
-CREATE TABLE IF NOT EXISTS unsubscribes (
-    list_name TEXT NOT NULL,
-    email TEXT NOT NULL,
-    unsubscribed_at TEXT NOT NULL,
-    PRIMARY KEY (list_name, email)
-);
-"""
-"""``variants``: the rendered variants of an edition other than its main one (subscribers
-whose topic filters pick other items); ``deliveries.variant`` names each recipient's.
-``unsubscribes``: who left which list by the one-click link, honoured by every run even
-if writing the subscriber file failed."""
-_ADD_VARIANT_COLUMN = "ALTER TABLE deliveries ADD COLUMN variant TEXT NOT NULL DEFAULT ''"
-
-
 @dataclass(frozen=True, slots=True)
 class EditionRecord:
     """One edition as the store remembers it."""
@@ -127,17 +95,6 @@ class EditionRecord:
     articles: int
     payload: bytes
     finished: datetime | None
-
-
-@dataclass(frozen=True, slots=True)
-class FetchStatus:
-    """The outcome of a source's last fetch in a run."""
-
-    list_name: str
-    source_name: str
-    fetched_at: datetime
-    items: int
-    error: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,24 +127,12 @@ class StateStore:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.executescript(_SCHEMA)
-            self._db.executescript(_SUBSCRIPTION_SCHEMA)
-            self._add_variant_column()
         except (OSError, sqlite3.Error) as exc:
             raise ConfigError(
                 f"{path}: cannot open the state database: {exc}.",
                 hint="check that the folder of `state` in the config is writable",
             ) from exc
         self.path = path
-
-    def _add_variant_column(self) -> None:
-        """Give a database made by an older version the deliveries.variant column."""
-        columns = {row[1] for row in self._db.execute("PRAGMA table_info(deliveries)")}
-        if "variant" not in columns:
-            try:
-                self._db.execute(_ADD_VARIANT_COLUMN)
-            except sqlite3.OperationalError as exc:  # another process added it just now
-                if "duplicate column" not in str(exc):
-                    raise
 
     def __enter__(self) -> Self:
         return self
@@ -207,32 +152,6 @@ class StateStore:
             "SELECT guid FROM seen WHERE list_name = ?", (list_name,)
         ).fetchall()
         return wanted - {row[0] for row in rows}
-
-    def seen_keys(self, list_name: str) -> set[str]:
-        """Every key (guid, or ``url:`` + canonical URL) of what the list has sent."""
-        rows = self._db.execute("SELECT guid FROM seen WHERE list_name = ?", (list_name,))
-        return {row[0] for row in rows}
-
-    # source fetch status -------------------------------------------------------------
-    def record_fetch(
-        self, list_name: str, source_name: str, when: datetime, items: int, error: str | None
-    ) -> None:
-        """Remember how the source's latest fetch went (for `digest sources list`)."""
-        self._db.execute(
-            "INSERT OR REPLACE INTO source_fetches"
-            " (list_name, source_name, fetched_at, items, error) VALUES (?, ?, ?, ?, ?)",
-            (list_name, source_name, _iso(when), items, error),
-        )
-
-    def fetch_statuses(self) -> dict[tuple[str, str], FetchStatus]:
-        """The last fetch of every source, by (list name, source name)."""
-        rows = self._db.execute(
-            "SELECT list_name, source_name, fetched_at, items, error FROM source_fetches"
-        ).fetchall()
-        return {
-            (row[0], row[1]): FetchStatus(row[0], row[1], datetime.fromisoformat(row[2]), *row[3:])
-            for row in rows
-        }
 
     # feed validators (collect.ValidatorStore) ----------------------------------------
     def get_validators(self, url: str) -> tuple[str | None, str | None]:
@@ -269,20 +188,16 @@ class StateStore:
         created: datetime,
         payload: bytes,
         guids: Iterable[str],
-        recipients: Iterable[tuple[str, str] | tuple[str, str, str]],
-        variants: Mapping[str, bytes] | None = None,
+        recipients: Iterable[tuple[str, str]],
         *,
         slot: datetime | None = None,
-        also_seen: Iterable[str] = (),
     ) -> int:
         """Record a new edition, mark its articles seen and queue every recipient, atomically.
 
         With a `slot`, the scheduled time is claimed in the same transaction: a second
         edition for the same slot of the same list fails (sqlite3.IntegrityError).
-        also_seen: more keys (``url:`` + canonical URL) marked seen, not counted as articles.
         """
         guid_list = sorted(set(guids))
-        seen_list = sorted(set(guid_list).union(also_seen))
         now = _iso(created)
         with self._transaction():
             cursor = self._db.execute(
@@ -293,19 +208,12 @@ class StateStore:
             edition_id = int(cursor.lastrowid or 0)
             self._db.executemany(
                 "INSERT OR IGNORE INTO seen (list_name, guid, seen_at) VALUES (?, ?, ?)",
-                [(list_name, key, now) for key in seen_list],
-            )
-            # A recipient (email, name, variant) gets variants[variant], not the main payload;
-            # variants is read after the recipients, so their generator may fill it.
-            self._db.executemany(
-                "INSERT OR IGNORE INTO deliveries"
-                " (edition_id, email, name, status, updated, variant)"
-                " VALUES (?, ?, ?, 'pending', ?, ?)",
-                ((edition_id, r[0], r[1], now, r[2] if len(r) > 2 else "") for r in recipients),
+                [(list_name, guid, now) for guid in guid_list],
             )
             self._db.executemany(
-                "INSERT INTO variants (edition_id, variant, payload) VALUES (?, ?, ?)",
-                ((edition_id, name, data) for name, data in (variants or {}).items()),
+                "INSERT OR IGNORE INTO deliveries (edition_id, email, name, status, updated)"
+                " VALUES (?, ?, ?, 'pending', ?)",
+                ((edition_id, email, name, now) for email, name in recipients),
             )
             if slot is not None:
                 self._db.execute(
@@ -314,72 +222,6 @@ class StateStore:
                     (list_name, _iso(slot), edition_id, _iso(datetime.now(UTC))),
                 )
         return edition_id
-
-    def pending_deliveries(
-        self, edition_id: int, batch: int = 1000
-    ) -> Iterator[tuple[str, str, str]]:
-        """(email, name, variant) of every recipient not yet handed off, streamed in batches."""
-        last = 0
-        while True:
-            rows = self._db.execute(
-                "SELECT rowid, email, name, variant FROM deliveries"
-                " WHERE edition_id = ? AND status = 'pending' AND rowid > ?"
-                " ORDER BY rowid LIMIT ?",
-                (edition_id, last, batch),
-            ).fetchall()
-            if not rows:
-                return
-            last = rows[-1][0]
-            for _, email, name, variant in rows:
-                yield email, name, variant
-
-    def variant_payload(self, edition_id: int, variant: str) -> bytes:
-        """The stored payload of one variant of an edition ('' is the edition's own)."""
-        if variant:
-            row = self._db.execute(
-                "SELECT payload FROM variants WHERE edition_id = ? AND variant = ?",
-                (edition_id, variant),
-            ).fetchone()
-        else:
-            row = self._db.execute(
-                "SELECT payload FROM editions WHERE id = ?", (edition_id,)
-            ).fetchone()
-        if row is None:
-            raise DigestError(f"edition {edition_id} has no variant {variant!r} in {self.path}.")
-        return bytes(row[0])
-
-    def variant_counts(self, edition_id: int) -> dict[str, int]:
-        """How many recipients each variant of an edition has ('' is the main one)."""
-        rows = self._db.execute(
-            "SELECT variant, COUNT(*) FROM deliveries WHERE edition_id = ? GROUP BY variant",
-            (edition_id,),
-        ).fetchall()
-        return {variant: count for variant, count in rows}
-
-    # unsubscribes --------------------------------------------------------------------
-    def record_unsubscribe(self, list_name: str, email: str, when: datetime) -> bool:
-        """Remember that this address left the list; False if it already had."""
-        cursor = self._db.execute(
-            "INSERT OR IGNORE INTO unsubscribes (list_name, email, unsubscribed_at)"
-            " VALUES (?, ?, ?)",
-            (list_name, email.strip().casefold(), _iso(when)),
-        )
-        return cursor.rowcount > 0
-
-    def unsubscribed(self, list_name: str) -> dict[str, datetime]:
-        """Every address (case-folded) that left the list by its link, with when."""
-        rows = self._db.execute(
-            "SELECT email, unsubscribed_at FROM unsubscribes WHERE list_name = ?", (list_name,)
-        ).fetchall()
-        return {email: datetime.fromisoformat(when) for email, when in rows}
-
-    def clear_unsubscribe(self, list_name: str, email: str) -> bool:
-        """Forget an unsubscribe (the admin subscribed the address again); False if none."""
-        cursor = self._db.execute(
-            "DELETE FROM unsubscribes WHERE list_name = ? AND email = ?",
-            (list_name, email.strip().casefold()),
-        )
-        return cursor.rowcount > 0
 
     def last_edition_time(self, list_name: str) -> datetime | None:
         """When the list's latest edition was made, or None before its first."""
