@@ -60,10 +60,14 @@ class PooledSender:
         ssl_context: ssl.SSLContext | None = None,
         sign: Signer | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        window: int | None = None,
     ) -> None:
         count = settings.connections if connections is None else connections
         if count < 1:
             raise ValueError(f"connections must be at least 1, got {count}")
+        window = count if window is None else window
+        if window < count:
+            raise ValueError(f"window must be at least connections ({count}), got {window}")
         self.settings = settings
         self.limiter = RateLimiter(settings.max_per_second, settings.max_per_hour, sleep=sleep)
         self.senders = tuple(
@@ -78,9 +82,10 @@ class PooledSender:
             )
             for _ in range(count)
         )
-        # Two per connection keep every worker busy while the caller records outcomes,
-        # and bound what is lost (sent but not yet recorded) if the process dies.
-        self._window = 2 * count
+        # Messages handed over but not yet recorded by the caller. One per connection
+        # means a killed process leaves at most one accepted-but-unrecorded message per
+        # connection (sent again on resume); a larger window keeps workers a little busier.
+        self._window = window
         self._jobs: queue.Queue[Message | None] = queue.Queue()
         self._results: queue.Queue[_Result] = queue.Queue()
         self._threads: list[threading.Thread] = []

@@ -146,6 +146,11 @@ class SmtpSink:
         with self._lock:
             self._rejected[address] = (reply, times)
 
+    def allow(self, address: str) -> None:
+        """Stop refusing `address`."""
+        with self._lock:
+            self._rejected.pop(address, None)
+
     def copies(self) -> Counter[str]:
         """How many copies each recipient has received."""
         with self._lock:
