@@ -84,6 +84,33 @@ class Recipient:
     name: str = ""
 
 
+SubscriberStatus = Literal["active", "paused", "unsubscribed"]
+MailFormat = Literal["html", "text"]
+
+
+@dataclass(frozen=True, slots=True)
+class Subscriber:
+    """One subscriber of one list with their choices, as a subscriber file states them."""
+
+    email: str
+    name: str = ""
+    status: SubscriberStatus = "active"
+    """Only ``active`` subscribers get editions; ``paused`` ones are kept for later."""
+    topics: tuple[str, ...] = ()
+    """Keywords or source names; items must match one (if any), never one starting with -."""
+    max_items: int | None = None
+    """Most items this subscriber gets; None for as many as the list sends."""
+    format: MailFormat = "html"
+    """``html`` (HTML with a plain-text alternative) or ``text`` (plain text only)."""
+    timezone: str | None = None
+    """IANA zone for dates in this subscriber's mail; None for the list's zone."""
+
+    @property
+    def recipient(self) -> Recipient:
+        """The subscriber as far as one message is concerned."""
+        return Recipient(self.email, self.name)
+
+
 @dataclass(frozen=True, slots=True)
 class Message:
     """One finished email for one recipient, ready for the transport."""

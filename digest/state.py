@@ -15,7 +15,7 @@ import logging
 import os
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -85,6 +85,27 @@ class RunLockedError(DigestError):
     """Raised when another run (the daemon or `digest run`) holds the run lock."""
 
 
+_SUBSCRIPTION_SCHEMA = """
+CREATE TABLE IF NOT EXISTS variants (
+    edition_id INTEGER NOT NULL REFERENCES editions(id),
+    variant TEXT NOT NULL,
+    payload BLOB NOT NULL,
+    PRIMARY KEY (edition_id, variant)
+);
+CREATE TABLE IF NOT EXISTS unsubscribes (
+    list_name TEXT NOT NULL,
+    email TEXT NOT NULL,
+    unsubscribed_at TEXT NOT NULL,
+    PRIMARY KEY (list_name, email)
+);
+"""
+"""``variants``: the rendered variants of an edition other than its main one (subscribers
+whose topic filters pick other items); ``deliveries.variant`` names each recipient's.
+``unsubscribes``: who left which list by the one-click link, honoured by every run even
+if writing the subscriber file failed."""
+_ADD_VARIANT_COLUMN = "ALTER TABLE deliveries ADD COLUMN variant TEXT NOT NULL DEFAULT ''"
+
+
 @dataclass(frozen=True, slots=True)
 class EditionRecord:
     """One edition as the store remembers it."""
@@ -127,12 +148,24 @@ class StateStore:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.executescript(_SCHEMA)
+            self._db.executescript(_SUBSCRIPTION_SCHEMA)
+            self._add_variant_column()
         except (OSError, sqlite3.Error) as exc:
             raise ConfigError(
                 f"{path}: cannot open the state database: {exc}.",
                 hint="check that the folder of `state` in the config is writable",
             ) from exc
         self.path = path
+
+    def _add_variant_column(self) -> None:
+        """Give a database made by an older version the deliveries.variant column."""
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(deliveries)")}
+        if "variant" not in columns:
+            try:
+                self._db.execute(_ADD_VARIANT_COLUMN)
+            except sqlite3.OperationalError as exc:  # another process added it just now
+                if "duplicate column" not in str(exc):
+                    raise
 
     def __enter__(self) -> Self:
         return self
@@ -188,7 +221,8 @@ class StateStore:
         created: datetime,
         payload: bytes,
         guids: Iterable[str],
-        recipients: Iterable[tuple[str, str]],
+        recipients: Iterable[tuple[str, str] | tuple[str, str, str]],
+        variants: Mapping[str, bytes] | None = None,
         *,
         slot: datetime | None = None,
     ) -> int:
@@ -210,10 +244,17 @@ class StateStore:
                 "INSERT OR IGNORE INTO seen (list_name, guid, seen_at) VALUES (?, ?, ?)",
                 [(list_name, guid, now) for guid in guid_list],
             )
+            # A recipient (email, name, variant) gets variants[variant], not the main payload;
+            # variants is read after the recipients, so their generator may fill it.
             self._db.executemany(
-                "INSERT OR IGNORE INTO deliveries (edition_id, email, name, status, updated)"
-                " VALUES (?, ?, ?, 'pending', ?)",
-                ((edition_id, email, name, now) for email, name in recipients),
+                "INSERT OR IGNORE INTO deliveries"
+                " (edition_id, email, name, status, updated, variant)"
+                " VALUES (?, ?, ?, 'pending', ?, ?)",
+                ((edition_id, r[0], r[1], now, r[2] if len(r) > 2 else "") for r in recipients),
+            )
+            self._db.executemany(
+                "INSERT INTO variants (edition_id, variant, payload) VALUES (?, ?, ?)",
+                ((edition_id, name, data) for name, data in (variants or {}).items()),
             )
             if slot is not None:
                 self._db.execute(
@@ -222,6 +263,72 @@ class StateStore:
                     (list_name, _iso(slot), edition_id, _iso(datetime.now(UTC))),
                 )
         return edition_id
+
+    def pending_deliveries(
+        self, edition_id: int, batch: int = 1000
+    ) -> Iterator[tuple[str, str, str]]:
+        """(email, name, variant) of every recipient not yet handed off, streamed in batches."""
+        last = 0
+        while True:
+            rows = self._db.execute(
+                "SELECT rowid, email, name, variant FROM deliveries"
+                " WHERE edition_id = ? AND status = 'pending' AND rowid > ?"
+                " ORDER BY rowid LIMIT ?",
+                (edition_id, last, batch),
+            ).fetchall()
+            if not rows:
+                return
+            last = rows[-1][0]
+            for _, email, name, variant in rows:
+                yield email, name, variant
+
+    def variant_payload(self, edition_id: int, variant: str) -> bytes:
+        """The stored payload of one variant of an edition ('' is the edition's own)."""
+        if variant:
+            row = self._db.execute(
+                "SELECT payload FROM variants WHERE edition_id = ? AND variant = ?",
+                (edition_id, variant),
+            ).fetchone()
+        else:
+            row = self._db.execute(
+                "SELECT payload FROM editions WHERE id = ?", (edition_id,)
+            ).fetchone()
+        if row is None:
+            raise DigestError(f"edition {edition_id} has no variant {variant!r} in {self.path}.")
+        return bytes(row[0])
+
+    def variant_counts(self, edition_id: int) -> dict[str, int]:
+        """How many recipients each variant of an edition has ('' is the main one)."""
+        rows = self._db.execute(
+            "SELECT variant, COUNT(*) FROM deliveries WHERE edition_id = ? GROUP BY variant",
+            (edition_id,),
+        ).fetchall()
+        return {variant: count for variant, count in rows}
+
+    # unsubscribes --------------------------------------------------------------------
+    def record_unsubscribe(self, list_name: str, email: str, when: datetime) -> bool:
+        """Remember that this address left the list; False if it already had."""
+        cursor = self._db.execute(
+            "INSERT OR IGNORE INTO unsubscribes (list_name, email, unsubscribed_at)"
+            " VALUES (?, ?, ?)",
+            (list_name, email.strip().casefold(), _iso(when)),
+        )
+        return cursor.rowcount > 0
+
+    def unsubscribed(self, list_name: str) -> dict[str, datetime]:
+        """Every address (case-folded) that left the list by its link, with when."""
+        rows = self._db.execute(
+            "SELECT email, unsubscribed_at FROM unsubscribes WHERE list_name = ?", (list_name,)
+        ).fetchall()
+        return {email: datetime.fromisoformat(when) for email, when in rows}
+
+    def clear_unsubscribe(self, list_name: str, email: str) -> bool:
+        """Forget an unsubscribe (the admin subscribed the address again); False if none."""
+        cursor = self._db.execute(
+            "DELETE FROM unsubscribes WHERE list_name = ? AND email = ?",
+            (list_name, email.strip().casefold()),
+        )
+        return cursor.rowcount > 0
 
     def last_edition_time(self, list_name: str) -> datetime | None:
         """When the list's latest edition was made, or None before its first."""
