@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from . import render
@@ -34,7 +34,8 @@ def check(settings: Settings) -> CheckResult:
         subscribers += sum(1 for _ in iter_subscribers(item))
         warnings.extend(_source_warnings(item))
         try:
-            render.render(_sample_edition(settings, item), settings, item)
+            for sample in _sample_editions(settings, item):
+                render.render(sample, settings, item)
         except RenderError as exc:
             problems.append(f"[lists.{item.name}] templates: {exc}")
     sources = sum(len(item.sources) for item in settings.lists)
@@ -59,8 +60,8 @@ def _source_warnings(item: ListSettings) -> list[str]:
     return warnings
 
 
-def _sample_edition(settings: Settings, item: ListSettings) -> Edition:
-    """A one-item edition that exercises every part of the templates."""
+def _sample_editions(settings: Settings, item: ListSettings) -> tuple[Edition, ...]:
+    """Editions that together exercise every branch of the templates: long, short, empty."""
     now = datetime.now(UTC)
     article = Article(
         source="check",
@@ -70,5 +71,13 @@ def _sample_edition(settings: Settings, item: ListSettings) -> Edition:
         published=now,
         text="A sentence for the check. Another sentence for the check.",
     )
-    summary = Summary(article, ("A sentence for the check.",), also_covered_by=("other",))
-    return Edition(item.name, item.title, now, settings.list_timezone(item), (summary,))
+    full = Summary(article, ("A sentence for the check.",), also_covered_by=("other",))
+    bare = Summary(replace(article, url="file:///check.txt", published=None, text=""), ())
+    # Enough items for the table of contents, plus one without link, date or points.
+    summaries = (full,) * (render.TOC_MIN_ITEMS - 1) + (bare,)
+    zone = settings.list_timezone(item)
+    return (
+        Edition(item.name, item.title, now, zone, summaries),
+        Edition(item.name, item.title, now, zone, (full,)),
+        Edition(item.name, item.title, now, zone, ()),
+    )

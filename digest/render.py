@@ -4,12 +4,19 @@ render() does the heavy work once per edition: both templates, CSS inlining and 
 encoded MIME skeleton. personalize() only encodes the recipient's few values and
 joins bytes, so it costs microseconds, not milliseconds, per message.
 
-Templates (digest/templates, or a template_dir searched first) see: title, description,
-subject, date, count, count_text, preheader, empty_text, lang, rule (text only), links
-(number, url), items (title, url, source, published, published_iso, key_points,
-also_covered_by, language, footnote), recipient (greeting, name, email) and
-unsubscribe_url. The recipient values and unsubscribe_url are placeholders that
-personalize() fills in; use them as they are, without filters.
+Templates (digest/templates, or a list's template_dir searched first) see: title,
+description, subject, date, count, count_text, preheader, empty_text, lang, rule (text
+only), links (number, url), items (number, anchor, title, url, source, published,
+published_iso, reading_time, key_points, also_covered_by, language, footnote), toc (the
+items when there are at least TOC_MIN_ITEMS, else empty), view_url (the edition's archive
+page), archive_url (the list's archive index), manage_url, feed_url, recipient (greeting,
+name, email) and unsubscribe_url. The recipient values and unsubscribe_url are
+placeholders that personalize() fills in; use them as they are, without filters.
+
+A theme's template may extend the built-in one of the same name ({% extends
+"digest.html.j2" %} inside the theme's digest.html.j2) or name it as "builtin/<name>",
+and override its blocks. Every variable must exist: an undefined one is a RenderError,
+which `digest check` reports, never a silent blank.
 """
 
 from __future__ import annotations
@@ -31,7 +38,7 @@ import cssutils  # type: ignore[import-untyped]
 import jinja2
 import premailer
 
-from . import mime
+from . import archive, mime
 from .errors import RenderError
 from .models import Edition, Message, Recipient, RenderedEdition
 from .settings import ListSettings, Settings
@@ -41,6 +48,13 @@ _css_log = logging.getLogger(__name__ + ".css")
 
 WIDTH = 72
 """Column at which the plain-text part is wrapped."""
+TOC_MIN_ITEMS = 5
+"""Editions with at least this many items start with a table of contents."""
+WORDS_PER_MINUTE = 230
+"""Reading speed behind each item's reading time."""
+_CHARACTERS_PER_MINUTE = 500
+"""The same for languages written without spaces between words."""
+_BUILTIN = "builtin"
 
 _ADDRESS_RE = re.compile(r"[^\s<>,\x00-\x1f\x7f]+@[^\s<>,@\x00-\x1f\x7f]+")
 
@@ -55,6 +69,8 @@ def _clean(text: str, *, is_url: bool = False) -> str:
 
 @dataclass(frozen=True, slots=True)
 class _Item:
+    number: int
+    anchor: str
     title: str
     url: str
     source: str
@@ -64,6 +80,7 @@ class _Item:
     also_covered_by: tuple[str, ...]
     language: str
     footnote: int
+    reading_time: str
 
 
 def render(
@@ -78,6 +95,7 @@ def render(
     created = edition.created.astimezone(zone)
     date = f"{created:%A} {created.day} {created:%B %Y}"
     items = _items(edition, zone)
+    index_url = archive.index_url(settings, list_settings)
     headline = items[0].title if items else "No new articles"
     subject = _subject(list_settings.subject, _clean(edition.title), date, headline, len(items))
     count = len(items)
@@ -93,15 +111,27 @@ def render(
             " · ".join(item.title for item in items) or headline, 150, placeholder=" …"
         ),
         "items": items,
+        "toc": items if count >= TOC_MIN_ITEMS else (),
+        "view_url": _clean(archive.edition_url(edition, settings, list_settings), is_url=True),
+        "archive_url": _clean(index_url, is_url=True),
+        "manage_url": _clean(index_url + "#subscription", is_url=True),
+        "feed_url": _clean(archive.list_url(settings, list_settings) + "feed.xml", is_url=True),
         "links": [{"number": i.footnote, "url": i.url} for i in items if i.footnote],
         "empty_text": "No new articles this time. The next edition will catch up.",
         "recipient": {slot: mime.token(slot) for slot in ("greeting", "name", "email")},
         "unsubscribe_url": mime.token("unsubscribe_url"),
         "rule": "-" * WIDTH,
     }
-    env = _environment(template_dir)
+    env = _environment(template_dir or list_settings.template_dir)
     page = _render_template(env, "digest.html.j2", context)
     text = _normalize_text(_render_template(env, "digest.txt.j2", context))
+    for name, body in (("digest.html.j2", page), ("digest.txt.j2", text)):
+        if mime.token("unsubscribe_url") not in body:
+            raise RenderError(
+                f"template {name} does not show unsubscribe_url",
+                hint="every email must carry its one-click unsubscribe link; "
+                "keep {{ unsubscribe_url }} in the footer",
+            )
     inlined = _inline_css(page)
     sender, list_id, mailto, head = mime.fixed_headers(edition, settings, subject)
     pieces, slots = mime.skeleton(text, inlined)
@@ -195,7 +225,7 @@ def _zone(name: str) -> ZoneInfo:
 def _items(edition: Edition, zone: ZoneInfo) -> tuple[_Item, ...]:
     items = []
     footnote = 0
-    for summary in edition.summaries:
+    for number, summary in enumerate(edition.summaries, start=1):
         article = summary.article
         is_web = re.match(r"https?://", article.url, re.IGNORECASE)
         url = _clean(article.url, is_url=True) if is_web else ""
@@ -204,6 +234,8 @@ def _items(edition: Edition, zone: ZoneInfo) -> tuple[_Item, ...]:
         when = article.published.astimezone(zone) if article.published else None
         items.append(
             _Item(
+                number=number,
+                anchor=f"item-{number}",
                 title=_clean(article.title) or "(untitled)",
                 url=url,
                 source=_clean(article.source),
@@ -213,9 +245,19 @@ def _items(edition: Edition, zone: ZoneInfo) -> tuple[_Item, ...]:
                 also_covered_by=tuple(_clean(name) for name in summary.also_covered_by),
                 language=article.language,
                 footnote=footnote if url else 0,
+                reading_time=_reading_time(article.text, article.language),
             )
         )
     return tuple(items)
+
+
+def _reading_time(text: str, language: str) -> str:
+    """ "4 min read" at an average adult's silent reading speed; "" when there is no text."""
+    if language in ("zh", "ja", "th", "lo", "km", "my"):  # scripts without word spaces
+        minutes = len("".join(text.split())) / _CHARACTERS_PER_MINUTE
+    else:
+        minutes = len(text.split()) / WORDS_PER_MINUTE
+    return f"{max(1, round(minutes))} min read" if text.strip() else ""
 
 
 def _subject(template: str, title: str, date: str, headline: str, count: int) -> str:
@@ -232,12 +274,21 @@ def _subject(template: str, title: str, date: str, headline: str, count: int) ->
     return " ".join(subject.split())
 
 
+class _ThemeEnvironment(jinja2.Environment):
+    """Lets a theme's template extend the built-in template of the same name."""
+
+    def join_path(self, template: str, parent: str) -> str:
+        # {% extends "digest.html.j2" %} inside a theme's digest.html.j2 would load itself.
+        return f"{_BUILTIN}/{template}" if template == parent else template
+
+
 @functools.lru_cache(maxsize=8)
 def _environment(template_dir: Path | None) -> jinja2.Environment:
-    loaders: list[jinja2.BaseLoader] = [jinja2.PackageLoader("digest", "templates")]
+    builtin = jinja2.PackageLoader("digest", "templates")
+    loaders: list[jinja2.BaseLoader] = [builtin, jinja2.PrefixLoader({_BUILTIN: builtin})]
     if template_dir is not None:
         loaders.insert(0, jinja2.FileSystemLoader(template_dir))
-    env = jinja2.Environment(
+    env = _ThemeEnvironment(
         loader=jinja2.ChoiceLoader(loaders),
         autoescape=jinja2.select_autoescape(enabled_extensions=("html.j2", "html")),
         undefined=jinja2.StrictUndefined,

@@ -16,7 +16,9 @@ from pathlib import Path
 import lxml.html
 import pytest
 
-from digest.errors import RenderError
+from digest.check import check
+from digest.config import load_settings
+from digest.errors import ConfigError, RenderError
 from digest.models import Article, Edition, Message, Recipient, RenderedEdition, Summary
 from digest.render import WIDTH, personalize, render
 from digest.settings import ListSettings, Settings
@@ -73,6 +75,7 @@ BASIC = _edition(
         _article(
             1,
             title="River levels rise after a night of <heavy> rain & wind",
+            text="The river rose two metres overnight. " * 115,  # 690 words: 3 minutes
         ),
         (
             "The river rose two metres overnight, flooding the lower town and closing "
@@ -100,8 +103,27 @@ UNICODE = _edition(
     title="Morgenbriefing ☕",
 )
 EMPTY = _edition()
+LONG_TITLES = (
+    "Council approves the new tram line",
+    "Heat pumps outsell gas boilers for the first time in the region's history, "
+    "says the installers' association",
+    "Library extends opening hours",
+    "Harbour dredging finds a medieval anchor",
+    "Volunteers plant 2,000 trees along the ring road",
+    "Schools trial a four-day week",
+)
+LONG = _edition(
+    *(
+        Summary(
+            _article(n, title=title, text="word " * 230 * n),  # n minutes of reading
+            (f"Key point of story {n}.",),
+        )
+        for n, title in enumerate(LONG_TITLES, start=1)
+    )
+)
 CASES = {
     "basic": (BASIC, Recipient("ann@example.com", "Ann Example")),
+    "long": (LONG, Recipient("cy@example.com", "Cy")),
     "unicode": (UNICODE, Recipient("zoe@example.com", "Zoë Müller-Łukasiewicz")),
     "empty": (EMPTY, Recipient("bob@example.com")),
 }
@@ -336,7 +358,8 @@ def test_subject_is_one_line() -> None:
 def test_css_parser_noise_stays_quiet(tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
     (tmp_path / "digest.html.j2").write_text(
         "<html><head><style>p { colr: red; mso-line-height-rule: exactly; width: 10qq }"
-        "</style></head><body><p>{{ title }}</p></body></html>\n"
+        '</style></head><body><p>{{ title }}</p><a href="{{ unsubscribe_url }}">x</a>'
+        "</body></html>\n"
     )
     lst = _list()
     rendered = render(BASIC, _settings(lst), lst, template_dir=tmp_path)
@@ -455,3 +478,142 @@ def test_given_message_id_and_international_domain() -> None:
             unsubscribe_url=UNSUBSCRIBE,
             now=NOW.replace(tzinfo=None),
         )
+
+
+def test_table_of_contents_only_for_long_editions() -> None:
+    _, _, parsed = _mail(*CASES["long"])
+    text, page = _parts(parsed)
+    doc = lxml.html.fromstring(page)
+    assert doc.xpath("//ol[@class='toc-list']/li/text()") == list(LONG_TITLES)
+    assert text.index("In this edition:") < text.index("Council approves the new tram line [1]")
+    assert "  1. Council approves the new tram line\n" in text
+    for short in ("basic", "unicode", "empty"):
+        _, _, parsed = _mail(*CASES[short])
+        text, page = _parts(parsed)
+        assert "In this edition" not in text + page, short
+
+
+def test_reading_time_per_item() -> None:
+    _, _, parsed = _mail(*CASES["long"])
+    text, page = _parts(parsed)
+    bylines = lxml.html.fromstring(page).xpath("//p[@class='byline']")
+    assert [b.text_content().rpartition(" · ")[2] for b in bylines] == [
+        f"{n} min read" for n in range(1, 7)
+    ]
+    assert "Example News - Mon 3 Mar, 04:00 CET - 3 min read" in text
+    _, _, parsed = _mail(*CASES["basic"])
+    text, _ = _parts(parsed)
+    assert "Field notes\n" in text  # an article without text gets no reading time
+    japanese = _edition(Summary(_article(1, text="あ" * 1500, language="ja"), ("点。",)))
+    _, _, parsed = _mail(japanese, Recipient("a@example.com"))
+    assert "3 min read" in _parts(parsed)[0]  # characters, not space-separated words
+
+
+def test_footer_links_view_in_browser_archive_and_manage() -> None:
+    _, _, parsed = _mail(*CASES["basic"])
+    text, page = _parts(parsed)
+    links = {a.text_content(): a.get("href") for a in lxml.html.fromstring(page).xpath("//a")}
+    archive = "https://digest.example.org/archive/daily/"
+    assert links["View in browser"] == archive + "2025-03-03-070000.html"  # 06:00 UTC, Berlin
+    assert links["Past editions"] == archive + "index.html"
+    assert links["Manage subscription"] == archive + "index.html#subscription"
+    assert links["Unsubscribe"] == UNSUBSCRIBE
+    assert f"View this edition in a browser:\n{archive}2025-03-03-070000.html\n" in text
+    lst = _list()
+    rendered = render(BASIC, _settings(lst, archive_url="https://mirror.example.net/d/"), lst)
+    assert "https://mirror.example.net/d/daily/2025-03-03-070000.html" in rendered.html
+
+
+def test_static_html_hygiene_for_every_case() -> None:
+    """No script, no external CSS or fonts, alt text on images, every link absolute."""
+    for case in CASES:
+        _, _, parsed = _mail(*CASES[case])
+        _, page = _parts(parsed)
+        doc = lxml.html.fromstring(page)
+        assert not doc.xpath("//script | //link | //iframe | //object | //embed"), case
+        assert not re.search(r"@import|@font-face|url\(", page, re.I), case
+        assert not doc.xpath("//@*[starts-with(name(), 'on')]"), case
+        assert all(img.get("alt") is not None for img in doc.xpath("//img")), case
+        hrefs = doc.xpath("//a/@href")
+        assert hrefs and all(re.match(r"https://|mailto:", h) for h in hrefs), (case, hrefs)
+        assert len(page.encode()) < 102_000, case  # Gmail clips longer messages
+
+
+THEME_HTML = """{% extends "digest.html.j2" %}
+{% block style %}{{ super() }}
+.title { color: #7a1f5c; }
+{% endblock %}
+{% block header %}
+<tr><td class="header"><h1 class="title">{{ title }} (themed)</h1></td></tr>
+{% endblock %}
+"""
+
+
+def _theme(folder: Path, html_template: str = THEME_HTML) -> Path:
+    (folder / "partials").mkdir(parents=True)
+    (folder / "digest.html.j2").write_text(html_template)
+    (folder / "partials" / "item.html.j2").write_text(
+        '{% extends "partials/item.html.j2" %}\n'  # a partial may extend its built-in too
+    )
+    return folder
+
+
+def test_theme_extends_the_builtin_template_and_overrides_blocks(tmp_path: Path) -> None:
+    lst = _list(template_dir=_theme(tmp_path / "theme"))
+    rendered = render(BASIC, _settings(lst), lst)
+    doc = lxml.html.fromstring(rendered.html)
+    [title] = doc.xpath("//h1")
+    assert title.text_content() == "Morning Briefing (themed)"
+    assert "color:#7a1f5c" in title.get("style").replace(" ", "")
+    assert len(doc.xpath("//td[@class='item']")) == 2  # blocks it did not touch stay
+    assert "__digest_greeting__" not in rendered.html  # its header drops the greeting
+    assert rendered.text == render(BASIC, _settings(_list()), _list()).text  # no theme text
+
+
+def test_theme_may_name_the_builtin_template_explicitly(tmp_path: Path) -> None:
+    theme = tmp_path / "theme"
+    theme.mkdir()
+    (theme / "digest.txt.j2").write_text(
+        '{% extends "builtin/digest.txt.j2" %}{% block toc %}CUSTOM TOC\n\n{% endblock %}'
+    )
+    lst = _list(template_dir=theme)
+    rendered = render(BASIC, _settings(lst), lst)
+    assert rendered.text.splitlines()[5] == "CUSTOM TOC"
+
+
+def test_check_reports_an_undefined_variable_in_a_theme(tmp_path: Path) -> None:
+    # Only in the table of contents, which a short edition never shows: check must still see it.
+    broken = THEME_HTML + "{% block toc %}{% if toc %}{{ toc_heading }}{% endif %}{% endblock %}\n"
+    lst = _list(template_dir=_theme(tmp_path / "theme", broken))
+    result = check(_settings(lst))
+    assert result.problems == (
+        "[lists.daily] templates: template digest.html.j2 line 8: 'toc_heading' is undefined",
+    )
+    fine = _list(template_dir=_theme(tmp_path / "fine"))
+    assert check(_settings(fine)).problems == ()
+
+
+def test_template_without_unsubscribe_link_is_refused(tmp_path: Path) -> None:
+    theme = tmp_path / "theme"
+    theme.mkdir()
+    (theme / "digest.html.j2").write_text(
+        '{% extends "digest.html.j2" %}{% block footer %}<tr><td>Bye</td></tr>{% endblock %}'
+    )
+    lst = _list(template_dir=theme)
+    with pytest.raises(RenderError, match=r"^template digest\.html\.j2 does not show unsub"):
+        render(BASIC, _settings(lst), lst)
+
+
+def test_config_resolves_template_dir_and_reports_a_missing_one(tmp_path: Path) -> None:
+    (tmp_path / "themes" / "dark").mkdir(parents=True)
+    config = tmp_path / "digest.toml"
+    config.write_text(
+        'sender = "d@example.org"\n[lists.daily]\ntitle = "D"\ntemplate_dir = "themes/dark"\n'
+    )
+    settings = load_settings(config, environ={})
+    assert settings.lists[0].template_dir == tmp_path / "themes" / "dark"
+    config.write_text(
+        'sender = "d@example.org"\n[lists.daily]\ntitle = "D"\ntemplate_dir = "themes/none"\n'
+    )
+    with pytest.raises(ConfigError, match=r"\[lists\.daily\] template_dir: .*themes/none is not"):
+        load_settings(config, environ={})
