@@ -1,71 +1,57 @@
 """Collect: turn one configured source into RawArticles, newest first.
 
     folder  the .txt, .md, .markdown, .html and .htm files directly inside source.path
-            (not recursive; hidden files skipped); guid = file name, published = mtime
-    feed    RSS 0.9x/1.0/2.0 and Atom (feedparser) or JSON Feed, from an http(s) URL
-            (conditional GET) or a local file (source.url as a path or file: URI, or
-            source.path)
-    page    one web page: a single RawArticle with the page's HTML
+            (folders.py)
+    feed    RSS 0.9x/1.0/2.0 and Atom (feedparser) or JSON Feed (feeds.py), from an
+            http(s) URL (conditional GET) or a local file (source.url as a path or file:
+            URI, or source.path); an entry that is only a teaser gets its linked page as
+            body (fulltext.py)
+    page    one web page: a single RawArticle with the page's HTML (pages.py)
 
 A source that cannot be read raises SourceError for that source only; one bad file in
-a folder or one bad entry in a feed is logged and skipped.
+a folder, one bad entry in a feed or one failed full-text page is logged and skipped.
+HTTP goes through fetch.py; gather.py collects many sources at once, politely.
 """
 
 from __future__ import annotations
 
-import codecs
 import dataclasses
 import hashlib
-import html
 import logging
-import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from concurrent.futures import Executor
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Protocol
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
 import httpx
 
 from .errors import SourceError
-from .feeds import TAG_RE, Entry, Feed, clip, parse_feed
+from .feeds import Entry, Feed, parse_feed
 from .fetch import (
     DEFAULT_RETRY,
     MAX_BYTES,
+    HostGate,
     RetryPolicy,
     fetch,
     http_client,
     is_http_url,
-    parse_http_date,
 )
-from .models import BodyFormat, RawArticle
+from .folders import collect_folder
+from .fulltext import TEASER_WORDS, with_full_text
+from .models import RawArticle
+from .pages import ValidatorStore, collect_page
 from .settings import SourceSettings
 
-__all__ = ["MAX_BYTES", "RetryPolicy", "ValidatorStore", "collect", "http_client"]
+__all__ = ["MAX_BYTES", "HostGate", "RetryPolicy", "ValidatorStore", "collect", "http_client"]
 
 log = logging.getLogger(__name__)
 
-_FOLDER_FORMATS: dict[str, BodyFormat] = {
-    ".txt": "text",
-    ".md": "markdown",
-    ".markdown": "markdown",
-    ".html": "html",
-    ".htm": "html",
-}
 _OLDEST = datetime.min.replace(tzinfo=UTC)
 
-
-class ValidatorStore(Protocol):
-    """Memory of ETag / Last-Modified per URL, for conditional GET (state.py keeps it in SQLite)."""
-
-    def get_validators(self, url: str) -> tuple[str | None, str | None]:
-        """The (etag, last_modified) stored for url, or (None, None)."""
-        ...
-
-    def put_validators(self, url: str, etag: str | None, last_modified: str | None) -> None:
-        """Remember the validators of the latest successful fetch of url."""
-        ...
+Wanted = Callable[[RawArticle], bool]
+"""Tells collect which articles the caller will use, so only those get their full text."""
 
 
 def collect(
@@ -76,17 +62,35 @@ def collect(
     validators: ValidatorStore | None = None,
     max_bytes: int = MAX_BYTES,
     retry: RetryPolicy = DEFAULT_RETRY,
+    gate: HostGate | None = None,
+    pages: Executor | None = None,
+    is_wanted: Wanted | None = None,
+    teaser_words: int = TEASER_WORDS,
 ) -> tuple[RawArticle, ...]:
-    """The source's articles, newest first, at most source.max_items; SourceError if it fails."""
+    """The source's articles, newest first, at most source.max_items; SourceError if it fails.
+
+    Feed entries that are teasers (see fulltext.py) and that is_wanted accepts (all, when
+    it is None) get their linked page as body, fetched on the `pages` executor if given.
+    """
     if source.kind == "folder":
-        articles = _collect_folder(source, max_bytes=max_bytes)
+        articles = collect_folder(source, max_bytes=max_bytes)
     elif source.kind == "feed":
         articles = _collect_feed(
-            source, client=client, validators=validators, max_bytes=max_bytes, retry=retry
+            source,
+            client=client,
+            validators=validators,
+            max_bytes=max_bytes,
+            retry=retry,
+            gate=gate,
         )
     else:
-        articles = _collect_page(
-            source, client=client, validators=validators, max_bytes=max_bytes, retry=retry
+        articles = collect_page(
+            source,
+            client=client,
+            validators=validators,
+            max_bytes=max_bytes,
+            retry=retry,
+            gate=gate,
         )
     # A date in the future would keep an item "recent" for ever; treat it as now.
     articles = [
@@ -99,128 +103,25 @@ def collect(
     if len(unique) < len(articles):
         log.info("source %r: dropped %d repeated entries", source.name, len(articles) - len(unique))
         articles = [a for a in articles if unique[a.guid] is a]
-    result = tuple(articles[: source.max_items])
+    result = articles[: source.max_items]
+    if source.kind == "feed" and source.full_text != "never":
+
+        def full(article: RawArticle) -> RawArticle:
+            if is_wanted is not None and not is_wanted(article):
+                return article
+            return with_full_text(
+                article,
+                client=client,
+                mode=source.full_text,
+                min_words=teaser_words,
+                max_bytes=max_bytes,
+                retry=retry,
+                gate=gate,
+            )
+
+        result = list(pages.map(full, result) if pages else map(full, result))
     log.info("collected %d articles from %s", len(result), source.name)
-    return result
-
-
-# --- folder ----------------------------------------------------------------------------
-
-
-def _collect_folder(source: SourceSettings, *, max_bytes: int) -> list[RawArticle]:
-    folder = source.path
-    if folder is None:
-        raise SourceError(
-            f"source {source.name!r}: a folder source needs a path",
-            hint='set path = "notes/" (relative to the config file) for this source',
-        )
-    if not folder.is_dir():
-        what = "is not a folder" if folder.exists() else "does not exist"
-        raise SourceError(
-            f"source {source.name!r}: folder {folder} {what}",
-            hint="create the folder, or fix path for this source in the config "
-            "(relative paths are relative to the config file)",
-        )
-    try:
-        paths = sorted(folder.iterdir())
-    except OSError as exc:
-        raise SourceError(
-            f"source {source.name!r}: cannot list folder {folder}: {exc.strerror}",
-            hint="check the folder's permissions",
-        ) from exc
-    articles = []
-    for path in paths:
-        body_format = _FOLDER_FORMATS.get(path.suffix.lower())
-        if body_format is None or path.name.startswith(".") or not path.is_file():
-            continue
-        article = _read_note(source.name, folder, path, body_format, max_bytes=max_bytes)
-        if article is not None:
-            articles.append(article)
-    return articles
-
-
-def _read_note(
-    source: str, folder: Path, path: Path, body_format: BodyFormat, *, max_bytes: int
-) -> RawArticle | None:
-    """One file as a RawArticle, or None (logged) when it cannot be read as text."""
-    try:
-        stat = path.stat()
-        if stat.st_size > max_bytes:
-            log.warning("source %r: skipped %s: larger than %d bytes", source, path, max_bytes)
-            return None
-        data = path.read_bytes()
-    except OSError as exc:
-        log.warning("source %r: skipped %s: cannot read it (%s)", source, path, exc.strerror)
-        return None
-    text = _decode_note(data, body_format)
-    if text is None:
-        log.warning("source %r: skipped %s: it is not UTF-8 text", source, path)
-        return None
-    return RawArticle(
-        source=source,
-        url=path.absolute().as_uri(),
-        guid=path.relative_to(folder).as_posix(),
-        title=_note_title(text, body_format) or path.stem,
-        published=datetime.fromtimestamp(stat.st_mtime, UTC),
-        body=text,
-        body_format=body_format,
-    )
-
-
-def _decode_note(data: bytes, body_format: BodyFormat) -> str | None:
-    """Text of a file: UTF-8 (or UTF-16 with a BOM, or an HTML meta charset), else None."""
-    encodings = ["utf-8-sig"]
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        encodings = ["utf-16"]
-    elif body_format == "html" and (declared := _meta_charset(data)):
-        encodings.append(declared)
-    for encoding in encodings:
-        try:
-            text = data.decode(encoding)
-        except (UnicodeDecodeError, LookupError):
-            continue
-        return None if "\x00" in text else text
-    return None
-
-
-def _note_title(text: str, body_format: BodyFormat) -> str:
-    """A cheap title guess; the extract stage refines it."""
-    if body_format == "html":
-        return _html_title(text)
-    lines = [line.strip() for line in text.splitlines()]
-    if body_format == "markdown":
-        if lines and lines[0] == "---" and "---" in lines[1:]:  # YAML front matter
-            front = lines[1 : lines.index("---", 1)]
-            lines = lines[len(front) + 2 :]
-            for line in front:
-                key, _, value = line.partition(":")
-                if key.strip().lower() == "title" and value.strip():
-                    return clip(value.strip().strip("\"'"))
-        for line in lines:
-            if line.startswith("# "):
-                return clip(line.lstrip("#").strip().rstrip("#").strip())
-    first = next((line for line in lines if line), "")
-    return clip(first.lstrip("#").strip())
-
-
-_TITLE_RE = re.compile(r"<title[^>]*>(.*?)</title\s*>", re.IGNORECASE | re.DOTALL)
-_H1_RE = re.compile(r"<h1[^>]*>(.*?)</h1\s*>", re.IGNORECASE | re.DOTALL)
-_CHARSET_RE = re.compile(rb"<meta[^>]+charset\s*=\s*[\"']?([A-Za-z0-9_.:-]+)", re.IGNORECASE)
-
-
-def _html_title(markup: str) -> str:
-    for pattern in (_TITLE_RE, _H1_RE):
-        match = pattern.search(markup)
-        if match:
-            title = clip(html.unescape(TAG_RE.sub(" ", match.group(1))))
-            if title:
-                return title
-    return ""
-
-
-def _meta_charset(data: bytes) -> str | None:
-    match = _CHARSET_RE.search(data[:4096])
-    return match.group(1).decode("ascii") if match else None
+    return tuple(result)
 
 
 # --- feed ------------------------------------------------------------------------------
@@ -233,6 +134,7 @@ def _collect_feed(
     validators: ValidatorStore | None,
     max_bytes: int,
     retry: RetryPolicy,
+    gate: HostGate | None,
 ) -> list[RawArticle]:
     location = source.url or (str(source.path) if source.path else "")
     if not location:
@@ -256,6 +158,7 @@ def _collect_feed(
         last_modified=last_modified,
         max_bytes=max_bytes,
         retry=retry,
+        gate=gate,
     )
     if fetched is None:
         return []
@@ -353,65 +256,3 @@ def _entry_article(source: str, entry: Entry, where: str) -> RawArticle:
 
 def _first_http(links: Iterable[str]) -> str:
     return next((link.strip() for link in links if is_http_url(link.strip())), "")
-
-
-# --- page ------------------------------------------------------------------------------
-
-_PAGE_TYPES = ("text/html", "application/xhtml+xml", "text/plain", "")
-
-
-def _collect_page(
-    source: SourceSettings,
-    *,
-    client: httpx.Client,
-    validators: ValidatorStore | None,
-    max_bytes: int,
-    retry: RetryPolicy,
-) -> list[RawArticle]:
-    url = source.url
-    if not url:
-        raise SourceError(
-            f"source {source.name!r}: a page source needs a url",
-            hint='set url = "https://…" for this source',
-        )
-    etag, last_modified = validators.get_validators(url) if validators else (None, None)
-    fetched = fetch(
-        url,
-        source=source.name,
-        client=client,
-        kind="page",
-        etag=etag,
-        last_modified=last_modified,
-        max_bytes=max_bytes,
-        retry=retry,
-    )
-    if fetched is None:
-        return []
-    if fetched.content_type not in _PAGE_TYPES:
-        raise SourceError(
-            f"source {source.name!r} ({url}): got {fetched.content_type}, not a web page",
-            hint='a page source needs an HTML page; use type = "feed" for feeds',
-        )
-    text = _decode_page(fetched.content, fetched.charset)
-    article = RawArticle(
-        source=source.name,
-        url=fetched.url,
-        guid=url,
-        title=_html_title(text) or fetched.url,
-        published=parse_http_date(fetched.last_modified),
-        body=text,
-        body_format="text" if fetched.content_type == "text/plain" else "html",
-    )
-    if validators is not None:
-        validators.put_validators(url, fetched.etag, fetched.last_modified)
-    return [article]
-
-
-def _decode_page(data: bytes, charset: str | None) -> str:
-    for encoding in (charset, _meta_charset(data), "utf-8"):
-        if encoding:
-            try:
-                return data.decode(encoding)
-            except (UnicodeDecodeError, LookupError):
-                continue
-    return data.decode("utf-8", errors="replace")

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import email.utils
 import logging
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -71,6 +74,68 @@ class Fetched:
 DEFAULT_RETRY = RetryPolicy()
 
 
+class HostGate:
+    """Politeness: at most `limit` requests in flight, one at a time per host, `interval` apart.
+
+    Threads that collect sources and full-text pages share one gate, so however many
+    workers there are, a server never sees more than one request of ours at a time.
+    """
+
+    def __init__(self, *, limit: int = 6, interval: float = 1.0) -> None:
+        self.interval = interval
+        self._slots = threading.BoundedSemaphore(limit)
+        self._lock = threading.Lock()
+        self._hosts: dict[str, threading.Lock] = {}
+        self._last: dict[str, float] = {}
+
+    @contextmanager
+    def slot(self, url: str) -> Iterator[None]:
+        """Hold the host's turn (and one of the global slots) while one request runs."""
+        host = _host(url)
+        with self._lock:
+            turn = self._hosts.setdefault(host, threading.Lock())
+        # The host's turn first: threads queued behind a busy host hold no global slot.
+        with turn:
+            wait = self._last.get(host, float("-inf")) + self.interval - time.monotonic()
+            if wait > 0:
+                time.sleep(wait)
+            with self._slots:
+                try:
+                    yield
+                finally:
+                    self._last[host] = time.monotonic()
+
+
+def _host(url: str) -> str:
+    try:
+        return httpx.URL(url).host.lower()
+    except httpx.InvalidURL:
+        return ""
+
+
+_SINGLE_BYTE_WESTERN = frozenset(
+    ("ascii", "us-ascii", "latin-1", "latin1", "iso-8859-1", "iso8859-1", "windows-1252", "cp1252")
+)
+
+
+def sniff_charset(data: bytes, declared: str | None) -> str | None:
+    """The charset to decode data with: UTF-8 when the bytes prove it, else the declared one.
+
+    Bytes with non-ASCII characters that decode as UTF-8 are UTF-8 in practice, whatever
+    a missing or Western single-byte label says (Latin-1 text almost never forms valid
+    UTF-8 sequences), so no reader ever sees "CafÃ©" for "Café".
+    """
+    if declared and declared.lower() not in _SINGLE_BYTE_WESTERN:
+        return declared
+    if data.isascii():
+        return declared
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return declared
+    return "utf-8"
+
+
 def http_client(*, timeout: float = 20.0, user_agent: str = USER_AGENT) -> httpx.Client:
     """An httpx client set up for collecting: timeouts, bounded redirects, a clear User-Agent."""
     return httpx.Client(
@@ -113,6 +178,7 @@ def fetch(
     last_modified: str | None = None,
     max_bytes: int = MAX_BYTES,
     retry: RetryPolicy = DEFAULT_RETRY,
+    gate: HostGate | None = None,
 ) -> Fetched | None:
     """GET url; None on 304 Not Modified; SourceError on anything but a usable 2xx reply."""
     if not is_http_url(url):
@@ -128,14 +194,15 @@ def fetch(
     attempt = 1
     while True:
         try:
-            return _fetch_once(
-                url,
-                source=source,
-                client=client,
-                headers=headers,
-                max_bytes=max_bytes,
-                deadline=retry.deadline,
-            )
+            with gate.slot(url) if gate else nullcontext():
+                return _fetch_once(
+                    url,
+                    source=source,
+                    client=client,
+                    headers=headers,
+                    max_bytes=max_bytes,
+                    deadline=retry.deadline,
+                )
         except _Retryable as exc:
             if attempt >= retry.attempts:
                 raise SourceError(str(exc), hint=exc.hint) from exc.__cause__

@@ -23,7 +23,7 @@ import logging
 import os
 import threading
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager, ExitStack
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -33,7 +33,7 @@ from typing import Any
 
 import httpx
 
-from . import archive, collect, compose, extract, render, summarize
+from . import archive, collect, compose, extract, gather, render, summarize
 from .errors import ConfigError, DigestError, RenderError, SourceError
 from .models import (
     Article,
@@ -50,6 +50,7 @@ from .settings import ListSettings, Settings
 from .state import DeliveryStatus, StateStore, run_lock
 from .subscribers import iter_subscribers
 from .unsubscribe import unsubscribe_url
+from .urls import seen_key
 
 log = logging.getLogger(__name__)
 
@@ -125,7 +126,7 @@ def run(
         run_lock(settings.state_path),
         ExitStack() as stack,
     ):
-        client = stack.enter_context(collect.http_client())
+        client = stack.enter_context(collect.http_client(timeout=settings.collect.timeout))
 
         def lazy_sender() -> Sender:
             nonlocal sender
@@ -195,8 +196,11 @@ def retry(
 def preview(settings: Settings, *, now: datetime, list_name: str | None = None) -> Preview:
     """Render what the list's sources hold within its window, sent before or not."""
     item = _chosen(settings, list_name)[0]
-    with StateStore(settings.state_path) as store, collect.http_client() as client:
-        raws, errors = _collect(item, client, None, now, None)
+    with (
+        StateStore(settings.state_path) as store,
+        collect.http_client(timeout=settings.collect.timeout) as client,
+    ):
+        raws, errors = _collect(settings, item, client, None, now, None)
         summaries = _summaries(item, raws, store, None)
         edition = compose.compose(item, summaries, now=now, timezone=settings.list_timezone(item))
         rendered = render.render(edition, settings, item)
@@ -276,10 +280,16 @@ def _run_list(
         note = f"the edition due {slot.isoformat()} was handled before"
         return _merge(ListReport(item.name, note=note), resumed)
     validators = _PendingValidators(store, item.name)
-    raws, errors = _collect(item, client, validators, now, progress)
-    fresh = store.unseen(item.name, (raw.guid for raw in raws))
     since = _since(settings, item, store, now)
-    new = [r for r in raws if r.guid in fresh and (r.published is None or r.published >= since)]
+    seen = store.seen_keys(item.name)
+
+    def is_new(raw: RawArticle) -> bool:
+        """Within the edition's span and not sent before (by guid or canonical URL)."""
+        return (raw.published is None or raw.published >= since) and seen.isdisjoint(_keys(raw))
+
+    status = None if is_dry_run else store
+    raws, errors = _collect(settings, item, client, validators, now, progress, is_new, status)
+    new = _once(raw for raw in raws if is_new(raw))
     summaries = _summaries(item, new, store, progress)
     edition = compose.compose(item, summaries, now=now, timezone=settings.list_timezone(item))
     base = ListReport(item.name, articles=len(edition.summaries), source_errors=errors)
@@ -305,6 +315,7 @@ def _run_list(
         _guids(edition),
         ((r.email, r.name) for r in iter_subscribers(item)),
         slot=slot,
+        also_seen=(key for s in edition.summaries if (key := seen_key(s.article.url))),
     )
     validators.commit()
     _archive(edition, rendered, settings, item)
@@ -327,24 +338,61 @@ def _since(settings: Settings, item: ListSettings, store: StateStore, now: datet
 
 
 def _collect(
+    settings: Settings,
     item: ListSettings,
     client: httpx.Client,
     validators: collect.ValidatorStore | None,
     now: datetime,
     progress: Progress | None,
+    is_wanted: Callable[[RawArticle], bool] | None = None,
+    status: StateStore | None = None,
 ) -> tuple[list[RawArticle], tuple[str, ...]]:
-    """Every source's articles; a failing source is logged, reported and skipped."""
+    """Every source's articles, fetched concurrently and politely (gather.py).
+
+    A failing source is logged, reported and skipped. Only articles that is_wanted
+    accepts get their full text fetched; `status` records each source's outcome.
+    """
     raws: list[RawArticle] = []
     errors: list[str] = []
-    for done, source in enumerate(item.sources, start=1):
-        try:
-            raws.extend(collect.collect(source, now=now, client=client, validators=validators))
-        except SourceError as exc:
-            log.warning("list %s: source %s failed: %s", item.name, source.name, exc)
-            errors.append(str(exc))
-        if progress:
-            progress(f"{item.name}: collecting", done, len(item.sources))
+    results = gather.gather(
+        item.sources,
+        now=now,
+        client=client,
+        options=settings.collect,
+        validators=validators,
+        is_wanted=is_wanted,
+        progress=(lambda d, t: progress(f"{item.name}: collecting", d, t)) if progress else None,
+    )
+    for result in results:
+        if result.error is not None:
+            name = result.source.name
+            log.warning("list %s: source %s failed: %s", item.name, name, result.error)
+            errors.append(str(result.error))
+        raws.extend(result.articles)
+        if status is not None:
+            error = str(result.error) if result.error else None
+            status.record_fetch(item.name, result.source.name, now, len(result.articles), error)
     return raws, tuple(errors)
+
+
+def _keys(raw: RawArticle) -> set[str]:
+    """What marks an article as sent: its guid, and its canonical URL."""
+    key = seen_key(raw.url)
+    return {raw.guid, key} if key else {raw.guid}
+
+
+def _once(raws: Iterable[RawArticle]) -> list[RawArticle]:
+    """The articles without repeats: a guid or canonical URL met before in this run."""
+    taken: set[str] = set()
+    kept = []
+    for raw in raws:
+        keys = _keys(raw)
+        if taken.isdisjoint(keys):
+            kept.append(raw)
+        else:
+            log.info("dropped %s from %s: the same article came earlier", raw.url, raw.source)
+        taken |= keys
+    return kept
 
 
 def _summaries(

@@ -28,6 +28,8 @@ from zoneinfo import ZoneInfo
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 
+from .settings import ListSettings, Settings
+
 log = logging.getLogger(__name__)
 
 ACCEPTED_FORMS = (
@@ -268,3 +270,14 @@ class SlotTrigger(BaseTrigger):  # type: ignore[misc]
 
     def __str__(self) -> str:
         return f"slots[{self.schedule.text!r} in {self.schedule.zone.key}]"
+
+
+def next_editions(
+    settings: Settings, *, now: datetime, count: int
+) -> list[tuple[ListSettings, Schedule, tuple[datetime, ...]]]:
+    """Every list with its schedule and its next `count` slots after `now`."""
+    result = []
+    for item in settings.lists:
+        schedule = Schedule.of(item.schedule, settings.list_timezone(item))
+        result.append((item, schedule, tuple(schedule.upcoming(now, count))))
+    return result

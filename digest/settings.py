@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr
 Transport = Literal["outbox", "smtp"]
 Security = Literal["starttls", "tls", "none"]
 SourceKind = Literal["feed", "folder", "page"]
+FullText = Literal["auto", "always", "never"]
 Algorithm = Literal["digest", "lead", "lexrank", "textrank", "luhn", "lsa", "sumbasic", "kl"]
 
 
@@ -77,8 +78,31 @@ class SourceSettings(_Model):
     path: Path | None = None
     """Folder of .txt, .md and .html files (kind = "folder"), or a feed file."""
     max_items: int = Field(default=20, ge=1)
+    full_text: FullText = "auto"
+    """Fetch an entry's linked page: "auto" when the feed gives only a teaser, or always/never."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class CollectSettings(_Model):
+    """How sources are fetched: timeouts, size cap, retries, concurrency and politeness."""
+
+    timeout: float = Field(default=20.0, gt=0)
+    """Seconds to connect, and to wait for each piece of a response."""
+    deadline: float = Field(default=120.0, gt=0)
+    """Seconds one response body may take to arrive in all (defeats trickling servers)."""
+    max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
+    """Largest response body accepted, after decompression."""
+    retries: int = Field(default=2, ge=0, le=10)
+    """Further tries after a 5xx reply, 429 or timeout."""
+    backoff: float = Field(default=1.0, ge=0)
+    """Seconds before the first retry; doubles on each further one."""
+    concurrency: int = Field(default=6, ge=1, le=32)
+    """Most requests in flight at once, over all sources."""
+    host_interval: float = Field(default=1.0, ge=0)
+    """Seconds between two requests to the same host (one at a time per host)."""
+    teaser_words: int = Field(default=150, ge=0)
+    """A feed entry with fewer words is a teaser: its page is fetched (full_text = "auto")."""
 
 
 class SubscriberSettings(_Model):
@@ -146,6 +170,7 @@ class Settings(_Model):
     smtp: SmtpSettings = SmtpSettings()
     outbox: OutboxSettings = OutboxSettings()
     schedule: ScheduleSettings = ScheduleSettings()
+    collect: CollectSettings = CollectSettings()
     dkim: DkimSettings | None = None
     """DKIM signing; messages go out unsigned when there is no [dkim] table."""
     unsubscribe_key_env: str = "DIGEST_UNSUBSCRIBE_KEY"

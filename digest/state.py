@@ -5,6 +5,9 @@ feeds), ``summaries`` (key points cached by content hash), ``editions`` (each ed
 made, with what is needed to finish sending it) and ``deliveries`` (the delivery log:
 one row per edition and recipient, written before and after the hand-off) and ``slots``
 (what the scheduler did about each due time of a list: an edition, nothing new, missed).
+``source_fetches`` keeps each source's last fetch (when, how many items, what failed),
+and ``seen`` also holds ``url:<canonical URL>`` keys, so an article that comes back
+under a new guid, or from another source, is still sent once.
 """
 
 from __future__ import annotations
@@ -70,6 +73,14 @@ CREATE TABLE IF NOT EXISTS deliveries (
     updated TEXT NOT NULL,
     PRIMARY KEY (edition_id, email)
 );
+CREATE TABLE IF NOT EXISTS source_fetches (
+    list_name TEXT NOT NULL,
+    source_name TEXT NOT NULL,
+    fetched_at TEXT NOT NULL,
+    items INTEGER NOT NULL,
+    error TEXT,
+    PRIMARY KEY (list_name, source_name)
+);
 CREATE TABLE IF NOT EXISTS slots (
     list_name TEXT NOT NULL,
     slot TEXT NOT NULL,
@@ -116,6 +127,17 @@ class EditionRecord:
     articles: int
     payload: bytes
     finished: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class FetchStatus:
+    """The outcome of a source's last fetch in a run."""
+
+    list_name: str
+    source_name: str
+    fetched_at: datetime
+    items: int
+    error: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,6 +208,32 @@ class StateStore:
         ).fetchall()
         return wanted - {row[0] for row in rows}
 
+    def seen_keys(self, list_name: str) -> set[str]:
+        """Every key (guid, or ``url:`` + canonical URL) of what the list has sent."""
+        rows = self._db.execute("SELECT guid FROM seen WHERE list_name = ?", (list_name,))
+        return {row[0] for row in rows}
+
+    # source fetch status -------------------------------------------------------------
+    def record_fetch(
+        self, list_name: str, source_name: str, when: datetime, items: int, error: str | None
+    ) -> None:
+        """Remember how the source's latest fetch went (for `digest sources list`)."""
+        self._db.execute(
+            "INSERT OR REPLACE INTO source_fetches"
+            " (list_name, source_name, fetched_at, items, error) VALUES (?, ?, ?, ?, ?)",
+            (list_name, source_name, _iso(when), items, error),
+        )
+
+    def fetch_statuses(self) -> dict[tuple[str, str], FetchStatus]:
+        """The last fetch of every source, by (list name, source name)."""
+        rows = self._db.execute(
+            "SELECT list_name, source_name, fetched_at, items, error FROM source_fetches"
+        ).fetchall()
+        return {
+            (row[0], row[1]): FetchStatus(row[0], row[1], datetime.fromisoformat(row[2]), *row[3:])
+            for row in rows
+        }
+
     # feed validators (collect.ValidatorStore) ----------------------------------------
     def get_validators(self, url: str) -> tuple[str | None, str | None]:
         """The ETag and Last-Modified last seen for this URL."""
@@ -225,13 +273,16 @@ class StateStore:
         variants: Mapping[str, bytes] | None = None,
         *,
         slot: datetime | None = None,
+        also_seen: Iterable[str] = (),
     ) -> int:
         """Record a new edition, mark its articles seen and queue every recipient, atomically.
 
         With a `slot`, the scheduled time is claimed in the same transaction: a second
         edition for the same slot of the same list fails (sqlite3.IntegrityError).
+        also_seen: more keys (``url:`` + canonical URL) marked seen, not counted as articles.
         """
         guid_list = sorted(set(guids))
+        seen_list = sorted(set(guid_list).union(also_seen))
         now = _iso(created)
         with self._transaction():
             cursor = self._db.execute(
@@ -242,7 +293,7 @@ class StateStore:
             edition_id = int(cursor.lastrowid or 0)
             self._db.executemany(
                 "INSERT OR IGNORE INTO seen (list_name, guid, seen_at) VALUES (?, ?, ?)",
-                [(list_name, guid, now) for guid in guid_list],
+                [(list_name, key, now) for key in seen_list],
             )
             # A recipient (email, name, variant) gets variants[variant], not the main payload;
             # variants is read after the recipients, so their generator may fill it.

@@ -5,8 +5,11 @@
         url = server.url("/feed.xml")
 
 Fault knobs: a sequence of replies per path (500, 500, then 200), a pause before the
-body (slow server), no Content-Length (body runs until the connection closes),
-redirects and redirect loops, automatic 304 for a matching If-None-Match.
+body (slow server), no Content-Length (body runs until the connection closes), a body
+sent many times over without being built in memory (a 200 MB response), a pause between
+those pieces (a body that trickles for ever), redirects and redirect loops, automatic
+304 for a matching If-None-Match. Each request's arrival time is recorded, so tests can
+check politeness; FeedServer("127.0.0.2") is a second host on the loopback network.
 """
 
 from __future__ import annotations
@@ -34,6 +37,10 @@ class Reply:
     """False: no Content-Length; the body ends when the connection closes."""
     is_gzipped: bool = False
     """Compress the body and say Content-Encoding: gzip."""
+    body_repeat: int = 1
+    """Send the body this many times in a row (Content-Length counts them all)."""
+    chunk_delay: float = 0.0
+    """Seconds to wait between two repeats of the body (a server that trickles)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,16 +51,21 @@ class Request:
     path: str
     headers: Mapping[str, str]
     """Header names in lower case."""
+    at: float = 0.0
+    """time.monotonic() when the request arrived."""
 
 
 class FeedServer:
     """Loopback HTTP server on an ephemeral port, run in a thread; a context manager."""
 
-    def __init__(self) -> None:
+    def __init__(self, host: str = "127.0.0.1") -> None:
         self._routes: dict[str, list[Reply]] = {}
         self._lock = threading.Lock()
         self.requests: list[Request] = []
-        self._httpd = _Server(("127.0.0.1", 0), _Handler)
+        self.finished: dict[int, float] = {}
+        """time.monotonic() when the reply to requests[i] was fully written."""
+        self.stopping = threading.Event()
+        self._httpd = _Server((host, 0), _Handler)
         self._httpd.feed_server = self
         self._thread = threading.Thread(
             target=self._httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
@@ -92,13 +104,18 @@ class FeedServer:
         with self._lock:
             return [r for r in self.requests if r.path == path]
 
-    def _next_reply(self, request: Request) -> Reply:
+    def _next_reply(self, request: Request) -> tuple[int, Reply]:
         with self._lock:
             self.requests.append(request)
+            index = len(self.requests) - 1
             replies = self._routes.get(request.path)
             if not replies:
-                return Reply(status=404, body=b"not found")
-            return replies.pop(0) if len(replies) > 1 else replies[0]
+                return index, Reply(status=404, body=b"not found")
+            return index, replies.pop(0) if len(replies) > 1 else replies[0]
+
+    def _finish(self, index: int) -> None:
+        with self._lock:
+            self.finished[index] = time.monotonic()
 
     def __enter__(self) -> FeedServer:
         self._thread.start()
@@ -110,6 +127,7 @@ class FeedServer:
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
+        self.stopping.set()  # ends bodies that would trickle for ever
         self._httpd.shutdown()
         self._httpd.server_close()
         self._thread.join()
@@ -128,12 +146,20 @@ class _Handler(BaseHTTPRequestHandler):
     server: _Server
 
     def do_GET(self) -> None:
+        server = self.server.feed_server
         request = Request(
             method="GET",
             path=self.path,
             headers={k.lower(): v for k, v in self.headers.items()},
+            at=time.monotonic(),
         )
-        reply = self.server.feed_server._next_reply(request)
+        index, reply = server._next_reply(request)
+        try:
+            self._reply(request, reply, server.stopping)
+        finally:
+            server._finish(index)
+
+    def _reply(self, request: Request, reply: Reply, stopping: threading.Event) -> None:
         etag = reply.headers.get("ETag")
         if etag and request.headers.get("if-none-match") == etag:
             self.send_response(304)
@@ -147,13 +173,18 @@ class _Handler(BaseHTTPRequestHandler):
         if reply.is_gzipped:
             self.send_header("Content-Encoding", "gzip")
         if reply.has_length:
-            self.send_header("Content-Length", str(len(body)))
+            self.send_header("Content-Length", str(len(body) * reply.body_repeat))
         self.send_header("Connection", "close")
         self.end_headers()
         self.wfile.flush()
         if reply.body_delay:
             time.sleep(reply.body_delay)
-        self.wfile.write(body)
+        for number in range(reply.body_repeat):
+            if number and reply.chunk_delay and stopping.wait(reply.chunk_delay):
+                return
+            self.wfile.write(body)
+            if reply.chunk_delay:
+                self.wfile.flush()
 
     def log_message(self, format: str, *args: Any) -> None:
         """No access log on stderr."""

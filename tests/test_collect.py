@@ -62,13 +62,6 @@ JSON_FEED = {
 
 
 @pytest.fixture
-def feed_server() -> Iterator[FeedServer]:
-    """A loopback HTTP server (move to conftest.py to share it)."""
-    with FeedServer() as server:
-        yield server
-
-
-@pytest.fixture
 def client() -> Iterator[httpx.Client]:
     """A collecting client with short timeouts, so failure tests stay fast."""
     with http_client(timeout=0.5) as value:
@@ -93,7 +86,8 @@ def source(name: str, kind: str, **kw: object) -> SourceSettings:
 
 
 def feed(url: str, **kw: object) -> SourceSettings:
-    return source("Test feed", "feed", url=url, **kw)
+    """A feed source; full text off, since the test feeds link to example.org (test_fulltext)."""
+    return source("Test feed", "feed", url=url, **{"full_text": "never", **kw})
 
 
 def run(
