@@ -85,17 +85,15 @@ def with_full_text(
         return article
     where = f"source {article.source!r} ({article.url})"
     if fetched.content_type not in PAGE_TYPES:
-        log.warning(
-            "%s: the linked page is %s, not a web page; kept the feed's teaser",
-            where,
-            fetched.content_type,
-        )
+        problem = f"the linked page is {fetched.content_type}, not a web page"
+        log.warning("%s: %s; kept the feed's teaser of %r", where, problem, article.title)
         return article
     page = decode_page(fetched.content, fetched.charset)
     body_format: BodyFormat = "text" if fetched.content_type == "text/plain" else "html"
     teaser_words = len(plain_text(article.body, article.body_format).split())
     if len(plain_text(page, body_format).split()) <= teaser_words:
-        log.warning("%s: the linked page says no more than the feed; kept the teaser", where)
+        problem = "the linked page says no more than the feed"
+        log.warning("%s: %s; kept the feed's teaser of %r", where, problem, article.title)
         return article
     log.debug("%s: fetched the full text (%d bytes)", where, len(fetched.content))
     return dataclasses.replace(article, url=fetched.url, body=page, body_format=body_format)
