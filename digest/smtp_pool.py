@@ -2,7 +2,7 @@
 
     caller thread                          worker threads (one SmtpSender each)
     send_many(messages) ──► jobs queue ──► send, retry, reconnect ──┐
-          ▲  (at most `window` in flight)                           │
+          ▲  (at most connections + 1 in flight)                    │
           └───────────────── results queue ◄── (message, error) ────┘
 
 The caller's iterator of messages is consumed in the caller's thread, and every outcome
@@ -65,7 +65,7 @@ class PooledSender:
         count = settings.connections if connections is None else connections
         if count < 1:
             raise ValueError(f"connections must be at least 1, got {count}")
-        window = count if window is None else window
+        window = count + 1 if window is None else window
         if window < count:
             raise ValueError(f"window must be at least connections ({count}), got {window}")
         self.settings = settings
@@ -82,9 +82,10 @@ class PooledSender:
             )
             for _ in range(count)
         )
-        # Messages handed over but not yet recorded by the caller. One per connection
-        # means a killed process leaves at most one accepted-but-unrecorded message per
-        # connection (sent again on resume); a larger window keeps workers a little busier.
+        # Messages handed over whose outcome the caller has not recorded yet: what a
+        # killed process may send twice on resume. One per connection plus one, so that
+        # a worker finds its next message queued while the caller records the last (a
+        # window of exactly one per connection costs a single connection ~25%).
         self._window = window
         self._jobs: queue.Queue[Message | None] = queue.Queue()
         self._results: queue.Queue[_Result] = queue.Queue()

@@ -184,5 +184,5 @@ def test_killed_mid_send_then_resumed_sends_each_reader_one_copy(
     assert set(copies) == set(everyone)  # nobody skipped
     twice = [address for address, count in copies.items() if count > 1]
     # Only a message accepted in the instant of the kill, before it was recorded, may
-    # go twice: at most one per connection.
-    assert len(twice) <= connections and all(copies[a] == 2 for a in twice)
+    # go twice: at most the pool's window, one per connection plus one.
+    assert len(twice) <= connections + 1 and all(copies[a] == 2 for a in twice)
