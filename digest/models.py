@@ -59,6 +59,8 @@ class Summary:
     key_points: tuple[str, ...]
     also_covered_by: tuple[str, ...] = ()
     """Names of other sources that told the same story."""
+    related_guids: tuple[str, ...] = ()
+    """Guids of the other articles that told the same story (sent with this one)."""
 
 
 @dataclass(frozen=True, slots=True)

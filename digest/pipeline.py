@@ -48,6 +48,7 @@ from .schedule import Schedule
 from .send import Sender, open_sender, send_all
 from .settings import ListSettings, Settings
 from .state import DeliveryStatus, StateStore, run_lock
+from .stories import group_stories
 from .subscribers import iter_subscribers
 from .unsubscribe import unsubscribe_url
 from .urls import seen_key
@@ -398,16 +399,32 @@ def _once(raws: Iterable[RawArticle]) -> list[RawArticle]:
 def _summaries(
     item: ListSettings, raws: list[RawArticle], store: StateStore, progress: Progress | None
 ) -> list[Summary]:
-    """Extract and summarize each article; one that fails is logged and left out."""
-    summaries = []
-    for done, raw in enumerate(raws, start=1):
+    """Extract each article, merge those telling one story, summarize each story once.
+
+    An article that fails is logged and left out; the others go on.
+    """
+    articles = []
+    for raw in raws:
         try:
-            article = _extract(raw)
-            summaries.append(_summarize(item, article, store))
+            articles.append(_extract(raw))
         except DigestError as exc:
             log.warning("list %s: skipping %s: %s", item.name, raw.url or raw.guid, exc)
+    stories = group_stories(articles)
+    summaries = []
+    for done, story in enumerate(stories, start=1):
+        try:
+            summary = _summarize(item, story.article, store)
+        except DigestError as exc:
+            log.warning("list %s: skipping %s: %s", item.name, story.article.url, exc)
+        else:
+            related = tuple(other.guid for other in story.others)
+            summaries.append(
+                dataclasses.replace(
+                    summary, also_covered_by=story.also_covered_by, related_guids=related
+                )
+            )
         if progress:
-            progress(f"{item.name}: summarizing", done, len(raws))
+            progress(f"{item.name}: summarizing", done, len(stories))
     return summaries
 
 
@@ -542,7 +559,9 @@ def _unsubscribe_key(settings: Settings, store: StateStore) -> bytes:
 
 
 def _guids(edition: Edition) -> Iterator[str]:
-    return (summary.article.guid for summary in edition.summaries)
+    for summary in edition.summaries:
+        yield summary.article.guid
+        yield from summary.related_guids
 
 
 def _dump(rendered: RenderedEdition) -> bytes:

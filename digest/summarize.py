@@ -226,6 +226,11 @@ def _language(code: str) -> _Language:
     return _Language(code=code.lower()[:2], stem=stem, stop_words=stop_words)
 
 
+def stop_words(code: str) -> frozenset[str]:
+    """sumy's stop words for an ISO 639-1 code; empty for a language sumy lacks."""
+    return _language(code).stop_words
+
+
 @lru_cache(maxsize=1)
 def _stop_word_lists() -> dict[str, frozenset[str]]:
     """sumy's stop-word lists, by ISO 639-1 code."""
