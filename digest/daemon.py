@@ -265,23 +265,31 @@ class Daemon:
         (result,) = report.lists
         with StateStore(settings.state_path) as store:
             status = store.slot_status(item.name, slot)
-        action: Action = "resumed" if is_resume else "sent" if status == "sent" else "stopped"
-        if not is_resume and status == "empty":
-            log.info("list %s: no new articles for the edition due %s; skipped", item.name, when)
-            return Outcome(item.name, "empty", slot, result)
-        log.info(
-            "edition list=%s due=%r articles=%d recipients=%d sent=%d failed=%d pending=%d"
-            " seconds=%.1f%s",
-            item.name,
-            when,
-            result.articles,
-            result.recipients,
-            result.sent,
-            result.failed,
-            result.pending,
-            time.monotonic() - started,
-            " (resumed)" if is_resume else " (stopped)" if action == "stopped" else "",
+        action: Action = (
+            "resumed"
+            if is_resume
+            else "sent"
+            if status == "sent"
+            else "empty"
+            if status == "empty"
+            else "stopped"
         )
+        if result.edition_id is not None or result.sent or result.failed or result.pending:
+            log.info(
+                "edition list=%s due=%r articles=%d recipients=%d sent=%d failed=%d pending=%d"
+                " seconds=%.1f: %s",
+                item.name,
+                when,
+                result.articles,
+                result.recipients,
+                result.sent,
+                result.failed,
+                result.pending,
+                time.monotonic() - started,
+                result.note,
+            )
+        if action == "empty":
+            log.info("list %s: no new articles for the edition due %s; skipped", item.name, when)
         for error in (*result.source_errors, *result.delivery_errors[:5]):
             log.warning("list %s: %s", item.name, error)
         return Outcome(item.name, action, slot, result)
@@ -293,8 +301,8 @@ class Daemon:
         skipped = schedule.between(last, slot)
         if skipped:
             log.warning(
-                "list %s: %d earlier edition(s) due from %s to %s were not sent while the daemon"
-                " was down; skipped",
+                "list %s: %d earlier due time(s), from %s to %s, got no edition (the daemon"
+                " was down or busy); skipped",
                 list_name,
                 len(skipped),
                 _local(schedule, skipped[0]),
@@ -308,7 +316,8 @@ def _schedule(settings: Settings, item: ListSettings) -> Schedule:
 
 def _local(schedule: Schedule, instant: datetime) -> str:
     """An instant as the list's readers' clock shows it, e.g. 2026-11-27 07:00 CET."""
-    return schedule.local(instant).strftime("%Y-%m-%d %H:%M %Z")
+    local = schedule.local(instant)
+    return local.strftime("%Y-%m-%d %H:%M:%S %Z" if local.second else "%Y-%m-%d %H:%M %Z")
 
 
 def _zone(schedule: Schedule) -> str:

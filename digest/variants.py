@@ -52,7 +52,7 @@ class VariantPlan:
     def assign(self, subscriber: Subscriber) -> str | None:
         """The name of the subscriber's variant; None when their topics pick nothing."""
         picked = self._filter.positions(subscriber.topics, subscriber.max_items)
-        if not picked:
+        if not picked and self._edition.summaries:  # an empty one ("all quiet") goes to all
             self.skipped += 1
             return None
         zone = subscriber.timezone or self._edition.timezone
