@@ -238,8 +238,9 @@ ol {{ padding-left: 20px; }} li {{ margin: 0 0 12px 0; }}
 {rows}
 </ol>
 <h2 id="subscription">Your subscription</h2>
-<p>Every email of {title} ends with a one-click unsubscribe link that works at once,
-without logging in. To change the address you get it at, or to ask anything else, write to
+<p>To stop getting {title}, use the unsubscribe link at the end of any edition you
+received: it is made for your address alone. To change the address you get it at, or to
+ask anything else, write to
 <a href="mailto:{esc(quote(contact, safe="@"))}">{esc(contact)}</a>.</p>
 </body>
 </html>

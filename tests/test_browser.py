@@ -28,8 +28,11 @@ from typing import Any
 import lxml.html
 import pytest
 
+from digest.archive import write_archive
 from digest.config import load_settings
 from digest.pipeline import preview
+from digest.render import render
+from digest.settings import ListSettings, Settings
 
 from .conftest import ROOT
 from .test_render import CASES, _mail, _parts
@@ -300,6 +303,26 @@ def test_email_fits_a_phone_even_without_its_style_blocks(
     browser: Chromium, pages: dict[str, Path]
 ) -> None:
     look = _check_fit(browser, pages["unstyled"], "unstyled", WIDTHS["phone"], "light")
+    assert not look.low_contrast, f"text below 4.5:1 contrast: {look.low_contrast}"
+
+
+@pytest.mark.parametrize("scheme", SCHEMES)
+def test_archive_index_fits_a_phone(browser: Chromium, tmp_path: Path, scheme: str) -> None:
+    edition, _ = CASES["long"]
+    lst = ListSettings(name="daily", title="Morning Briefing", description="News & notes.")
+    settings = Settings(
+        config_path=tmp_path / "digest.toml",
+        sender="Morning Briefing <digest@example.org>",
+        state_path=tmp_path / "state.db",
+        archive_dir=tmp_path / "archive",
+        lists=(lst,),
+    )
+    page = write_archive(edition, render(edition, settings, lst), settings, lst)
+    look = _look(browser, page.parent / "index.html", WIDTHS["phone"], scheme, "archive-index")
+    print(f"screenshot: {look.screenshot}")
+    assert (look.inner_width, look.scroll_width) == (WIDTHS["phone"], WIDTHS["phone"])
+    assert not look.low_contrast, f"text below 4.5:1 contrast: {look.low_contrast}"
+    look = _check_fit(browser, page, "archive-page", WIDTHS["phone"], scheme)
     assert not look.low_contrast, f"text below 4.5:1 contrast: {look.low_contrast}"
 
 
