@@ -37,6 +37,7 @@ from .fetch import (
     fetch,
     http_client,
     is_http_url,
+    sniff_charset,
 )
 from .folders import collect_folder
 from .fulltext import TEASER_WORDS, with_full_text
@@ -166,7 +167,8 @@ def _collect_feed(
         fetched.content,
         where,
         content_type=fetched.content_type,
-        charset=fetched.charset,
+        # text/xml without a charset means US-ASCII (RFC 7303); UTF-8 bytes prove otherwise.
+        charset=sniff_charset(fetched.content, fetched.charset),
         base=fetched.url,
     )
     articles = _feed_articles(source.name, feed, where)
@@ -255,4 +257,6 @@ def _entry_article(source: str, entry: Entry, where: str) -> RawArticle:
 
 
 def _first_http(links: Iterable[str]) -> str:
-    return next((link.strip() for link in links if is_http_url(link.strip())), "")
+    """The first http(s) link, normalized: quotes, "<" and ">" percent-encoded, host lower-case."""
+    link = next((link.strip() for link in links if is_http_url(link.strip())), "")
+    return str(httpx.URL(link)) if link else ""

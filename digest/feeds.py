@@ -27,6 +27,20 @@ log = logging.getLogger(__name__)
 TAG_RE = re.compile(r"<[^>]*>")
 """An HTML tag, for cheap title clean-up (the extract stage does the real work)."""
 TITLE_MAX = 300
+_ACTIVE_RE = re.compile(
+    r"<(script|style|iframe|object|template)\b.*?(?:</\1\s*>|\Z)", re.IGNORECASE | re.DOTALL
+)
+# A tag starts with a letter right after "<" ("a < b" is not one), so text survives.
+_STRICT_TAG_RE = re.compile(r"</?[A-Za-z][A-Za-z0-9:-]*(?:\s[^<>]*)?/?>")
+
+
+def plain_title(text: str) -> str:
+    """A title without markup: never any script, handler or tag, even in "plain text" titles.
+
+    RSS titles are plain text by the spec, yet feeds put markup in them and readers show
+    them as HTML; an email must not carry "<script>" even as escaped text.
+    """
+    return clip(_STRICT_TAG_RE.sub(" ", _ACTIVE_RE.sub(" ", text)))
 
 
 def clip(text: str) -> str:
@@ -147,7 +161,7 @@ def _entry_title(entry: Any) -> str:
     title = _str(entry.get("title"))
     if "html" in _str((entry.get("title_detail") or {}).get("type")):
         title = html.unescape(TAG_RE.sub(" ", title))  # Atom type="html" titles carry markup
-    return clip(title)
+    return plain_title(title)
 
 
 def _format_of(media_type: str) -> BodyFormat:
@@ -189,7 +203,7 @@ def _parse_json_feed(data: bytes, where: str, *, base: str) -> Feed:
             Entry(
                 id=str(raw_id).strip() if isinstance(raw_id, str | int) else "",
                 links=tuple(urljoin(base, link) if base else link for link in links if link),
-                title=clip(_str(item.get("title"))),
+                title=plain_title(_str(item.get("title"))),
                 body=body,
                 body_format=body_format,
                 published=_iso_date(item.get("date_published") or item.get("date_modified")),
