@@ -10,7 +10,8 @@ from . import render
 from .errors import RenderError
 from .models import Article, Edition, Summary
 from .settings import ListSettings, Settings
-from .subscribers import check_subscribers, iter_subscribers
+from .state import StateStore
+from .subscribers import SubscriberProblem, entries
 
 log = logging.getLogger(__name__)
 
@@ -30,8 +31,10 @@ def check(settings: Settings) -> CheckResult:
     warnings: list[str] = []
     subscribers = 0
     for item in settings.lists:
-        problems.extend(str(problem) for problem in check_subscribers(item))
-        subscribers += sum(1 for _ in iter_subscribers(item))
+        found, active = _subscriber_problems(settings, item)
+        problems.extend(found)
+        subscribers += len(active)
+        warnings.extend(_unsubscribed_warnings(settings, item, active))
         warnings.extend(_source_warnings(item))
         try:
             for sample in _sample_editions(settings, item):
@@ -44,6 +47,36 @@ def check(settings: Settings) -> CheckResult:
         f"{subscribers} subscribers, transport {settings.transport}"
     )
     return CheckResult(tuple(problems), tuple(warnings), summary)
+
+
+def _subscriber_problems(
+    settings: Settings, item: ListSettings
+) -> tuple[list[str], dict[str, str]]:
+    """Problems with the list's subscriber entries, and where each active address is."""
+    problems: list[str] = []
+    active: dict[str, str] = {}
+    for entry in entries(item, config_path=settings.config_path):
+        if isinstance(entry, SubscriberProblem):
+            problems.append(str(entry))
+        elif entry.subscriber.status == "active":
+            active[entry.subscriber.email.casefold()] = entry.where
+    return problems, active
+
+
+def _unsubscribed_warnings(
+    settings: Settings, item: ListSettings, active: dict[str, str]
+) -> list[str]:
+    """Active entries of addresses that left by the link: runs skip them all the same."""
+    if not settings.state_path.exists():
+        return []
+    with StateStore(settings.state_path) as store:
+        gone = store.unsubscribed(item.name)
+    return [
+        f"{active[email]}: {email} unsubscribed by link on {when:%Y-%m-%d}, so runs skip it; "
+        f'set status = "unsubscribed", or `digest subscribers resume {email}` if they asked'
+        for email, when in gone.items()
+        if email in active
+    ]
 
 
 def _source_warnings(item: ListSettings) -> list[str]:

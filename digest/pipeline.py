@@ -207,7 +207,7 @@ def preview(settings: Settings, *, now: datetime, list_name: str | None = None) 
         rendered = render.render(edition, settings, item)
         reader = next(iter_subscribers(item), Recipient("reader@example.org", "Reader"))
         url = unsubscribe_url(
-            settings.base_url, _unsubscribe_key(settings, store), item.name, reader.email
+            settings.base_url, unsubscribe_key(settings, store), item.name, reader.email
         )
     message = message_from_bytes(
         render.personalize(rendered, reader, unsubscribe_url=url, now=now).data,
@@ -475,7 +475,7 @@ def _deliver(
     of connections, possibly out of order). To stop early, the message stream ends, so
     every message already handed over still gets its outcome recorded.
     """
-    key = _unsubscribe_key(settings, store)
+    key = unsubscribe_key(settings, store)
     total = store.counts(edition_id).pending
     errors: list[str] = []
     outcomes: Counter[str] = Counter()
@@ -552,7 +552,7 @@ def _merge(report: ListReport, resumed: list[ListReport]) -> ListReport:
     )
 
 
-def _unsubscribe_key(settings: Settings, store: StateStore) -> bytes:
+def unsubscribe_key(settings: Settings, store: StateStore) -> bytes:
     """The HMAC key for unsubscribe links: from the environment, else kept in the state file."""
     value = os.environ.get(settings.unsubscribe_key_env)
     return value.encode() if value else store.secret("unsubscribe")

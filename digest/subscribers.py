@@ -92,8 +92,8 @@ def entries(
     lines = _inline_lines(item, config_path)
     for index, inline in enumerate(item.subscribers):
         where = f"[lists.{item.name}.subscribers.{index}]"
-        if index < len(lines):
-            where = f"{config_path}:{lines[index]} {where}"
+        if config_path is not None and index < len(lines):
+            where = f"{shown(config_path)}:{lines[index]} {where}"
         yield from parse_entry(inline.model_dump(), where, seen)
     path = item.subscribers_file
     if path is not None:
@@ -128,7 +128,8 @@ def subscriber_from(values: Mapping[str, object]) -> Subscriber | str:
     try:
         address = validate_email(email, check_deliverability=False).normalized
     except EmailNotValidError as exc:
-        return f"invalid email {email!r}: {exc}; correct it" if email else "no email; add one"
+        reason = str(exc).rstrip(".")
+        return f"invalid email {email!r}: {reason}; correct it" if email else "no email; add one"
     errors: list[str] = []
     status = _text(values.get("status")).lower() or "active"
     if status not in STATUSES:
@@ -174,6 +175,14 @@ def normal_field(name: str) -> str:
     return re.sub(r"[\s-]+", "_", name.strip().lower())
 
 
+def shown(path: Path) -> str:
+    """A path as a message shows it: relative to the working folder when it is inside."""
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except (ValueError, OSError):
+        return str(path)
+
+
 def _text(value: object) -> str:
     return "" if value is None else str(value).strip()
 
@@ -208,14 +217,15 @@ def _inline_lines(item: ListSettings, config_path: Path | None) -> list[int]:
 
 
 def _toml_entries(
-    path: Path, seen: dict[str, str]
+    file: Path, seen: dict[str, str]
 ) -> Iterator[SubscriberEntry | SubscriberProblem]:
     """Entries of a TOML subscriber file: ``[[subscribers]]`` tables."""
+    path = shown(file)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = file.read_text(encoding="utf-8")
         data = tomllib.loads(text)
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        yield SubscriberProblem(str(path), f"cannot read the subscriber file: {exc}")
+        yield SubscriberProblem(path, f"cannot read the subscriber file: {exc}")
         return
     for key in data:
         if key != "subscribers":
@@ -239,10 +249,11 @@ def _toml_entries(
         yield from parse_entry(table, where, seen)
 
 
-def _csv_entries(path: Path, seen: dict[str, str]) -> Iterator[SubscriberEntry | SubscriberProblem]:
+def _csv_entries(file: Path, seen: dict[str, str]) -> Iterator[SubscriberEntry | SubscriberProblem]:
     """Rows of a subscriber CSV file: a header row with at least ``email``."""
+    path = shown(file)
     try:
-        with path.open(newline="", encoding="utf-8-sig") as handle:
+        with file.open(newline="", encoding="utf-8-sig") as handle:
             for line, row in csv_rows(handle):
                 where = f"{path}:{line}"
                 if isinstance(row, str):
@@ -250,7 +261,7 @@ def _csv_entries(path: Path, seen: dict[str, str]) -> Iterator[SubscriberEntry |
                 else:
                     yield from parse_entry(row, where, seen)
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
-        yield SubscriberProblem(str(path), f"cannot read the subscriber file: {exc}")
+        yield SubscriberProblem(path, f"cannot read the subscriber file: {exc}")
 
 
 def csv_rows(handle: TextIO) -> Iterator[tuple[int, dict[str, str] | str]]:

@@ -1,0 +1,247 @@
+"""The subscriber commands (`digest subscribers …`) and `digest unsubscribe-server`."""
+
+from __future__ import annotations
+
+import signal
+import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from types import FrameType
+
+import click
+
+from ..errors import ConfigError
+from ..models import MailFormat, Subscriber, SubscriberStatus
+from ..settings import ListSettings, Settings
+from ..state import StateStore
+from ..subscriber_edits import Change, add, export, remove, set_status
+from ..subscriber_import import import_csv
+from ..subscribers import STATUSES, SubscriberEntry, entries, split_topics
+from ._base import cli, config_option, load, usage
+
+list_choice = click.option(
+    "--list", "list_name", default=None, help="The list [needed when the config has several]."
+)
+email_argument = click.argument("email")
+
+
+@cli.group(name="subscribers")
+def subscribers_group() -> None:
+    """List, add, remove, pause, resume, import and export a list's subscribers."""
+
+
+@subscribers_group.command(name="list")
+@config_option
+@list_choice
+@click.option("--status", type=click.Choice(STATUSES), default=None, help="Only these.")
+def list_command(config: Path | None, list_name: str | None, status: str | None) -> None:
+    """Print the list's subscribers: address, name, status, choices and where each is."""
+    settings = load(config)
+    item = _one_list(settings, list_name)
+    with _store(settings) as store:
+        gone = store.unsubscribed(item.name) if store else {}
+    counts = dict.fromkeys(STATUSES, 0)
+    for entry in entries(item, config_path=settings.config_path):
+        if not isinstance(entry, SubscriberEntry):
+            click.echo(f"warning: {entry}", err=True)
+            continue
+        subscriber = entry.subscriber
+        shown = subscriber.status
+        if shown == "active" and subscriber.email.casefold() in gone:
+            shown = "unsubscribed"
+            entry = SubscriberEntry(subscriber, f"{entry.where}; unsubscribed by link")
+        counts[shown] += 1
+        if status is None or shown == status:
+            click.echo(_line(subscriber, shown, entry.where))
+    total = sum(counts.values())
+    click.echo(
+        f"{item.name}: {total} subscribers, " + ", ".join(f"{n} {s}" for s, n in counts.items())
+    )
+
+
+@subscribers_group.command(name="add")
+@config_option
+@list_choice
+@email_argument
+@click.option("--name", default="", help="The subscriber's name.")
+@click.option("--topics", default="", help='Keywords or source names, e.g. "bikes; -sport".')
+@click.option("--max-items", type=click.IntRange(min=1), default=None, help="Most items.")
+@click.option("--format", "fmt", type=click.Choice(["html", "text"]), default="html")
+@click.option("--timezone", default=None, help="IANA zone for dates, e.g. Europe/Paris.")
+def add_command(
+    config: Path | None,
+    list_name: str | None,
+    email: str,
+    name: str,
+    topics: str,
+    max_items: int | None,
+    fmt: MailFormat,
+    timezone: str | None,
+) -> None:
+    """Add a subscriber (refused if the address is already on the list)."""
+    settings = load(config)
+    item = _one_list(settings, list_name)
+    subscriber = Subscriber(
+        email=email,
+        name=name,
+        topics=split_topics(topics),
+        max_items=max_items,
+        format=fmt,
+        timezone=timezone,
+    )
+    with _store(settings) as store:
+        _echo(add(settings, item, subscriber, store))
+
+
+@subscribers_group.command(name="remove")
+@config_option
+@list_choice
+@email_argument
+def remove_command(config: Path | None, list_name: str | None, email: str) -> None:
+    """Remove a subscriber's entry from the file it is in."""
+    settings = load(config)
+    _echo(remove(settings, _one_list(settings, list_name), email))
+
+
+@subscribers_group.command(name="pause")
+@config_option
+@list_choice
+@email_argument
+def pause_command(config: Path | None, list_name: str | None, email: str) -> None:
+    """Stop sending to a subscriber for now (status paused), keeping the entry."""
+    _set(config, list_name, email, "paused")
+
+
+@subscribers_group.command(name="resume")
+@config_option
+@list_choice
+@email_argument
+def resume_command(config: Path | None, list_name: str | None, email: str) -> None:
+    """Send to a paused (or unsubscribed) subscriber again (status active)."""
+    _set(config, list_name, email, "active")
+
+
+@subscribers_group.command(name="import")
+@config_option
+@list_choice
+@click.argument("source", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Report what would change; write nothing.")
+def import_command(config: Path | None, list_name: str | None, source: Path, dry_run: bool) -> None:
+    """Merge a CSV file (digest's, or a Mailchimp or Listmonk export) into the list."""
+    settings = load(config)
+    item = _one_list(settings, list_name)
+    with _store(settings) as store:
+        report = import_csv(settings, item, source, store, is_dry_run=dry_run)
+    for email in report.added:
+        click.echo(f"added {email}")
+    for email in report.updated:
+        click.echo(f"updated {email}")
+    for line in report.skipped:
+        click.echo(f"skipped {line}", err=True)
+    if report.ignored_columns:
+        click.echo(f"ignored columns: {', '.join(report.ignored_columns)}", err=True)
+    where = "nothing written (dry run)" if dry_run else f"into {report.path}"
+    click.echo(
+        f"{item.name}: {len(report.added)} added, {len(report.updated)} updated, "
+        f"{report.unchanged} unchanged, {len(report.skipped)} skipped; {where}"
+    )
+
+
+@subscribers_group.command(name="export")
+@config_option
+@list_choice
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write the CSV here [default: stdout].",
+)
+def export_command(config: Path | None, list_name: str | None, out: Path | None) -> None:
+    """Write the list's subscribers (every status) as one CSV file with all fields."""
+    settings = load(config)
+    item = _one_list(settings, list_name)
+    if out is None:
+        export(settings, item, sys.stdout)
+        return
+    try:
+        with out.open("w", newline="", encoding="utf-8") as handle:
+            count = export(settings, item, handle)
+    except OSError as exc:
+        raise ConfigError(f"{out}: cannot write the export: {exc.strerror}.") from exc
+    click.echo(f"{count} subscribers of {item.name} written to {out}", err=True)
+
+
+@cli.command(name="unsubscribe-server")
+@config_option
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8025, show_default=True, type=click.IntRange(0, 65535))
+def unsubscribe_server_command(config: Path | None, host: str, port: int) -> None:
+    """Serve the one-click unsubscribe links (BASE_URL/u/TOKEN) until SIGTERM or Ctrl-C."""
+    from ..unsubscribe_server import make_server
+
+    settings = load(config)
+    server = make_server(settings, host, port)
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        threading.Thread(target=server.shutdown, daemon=True).start()
+
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+    click.echo(f"unsubscribe endpoint on {server.url} (links: {settings.base_url}/u/TOKEN)")
+    try:
+        server.serve_forever()
+    finally:
+        server.server_close()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _set(config: Path | None, list_name: str | None, email: str, status: SubscriberStatus) -> None:
+    settings = load(config)
+    item = _one_list(settings, list_name)
+    with _store(settings) as store:
+        _echo(set_status(settings, item, email, status, store))
+
+
+def _one_list(settings: Settings, list_name: str | None) -> ListSettings:
+    """The list a subscriber command is about: --list, or the config's only list."""
+    names = [item.name for item in settings.lists]
+    if list_name is None:
+        if len(settings.lists) == 1:
+            return settings.lists[0]
+        usage(f"this config has several lists ({', '.join(names)}); choose one with --list NAME")
+    for item in settings.lists:
+        if item.name == list_name:
+            return item
+    raise ConfigError(
+        f"no list named {list_name!r} in {settings.config_path}; lists: {', '.join(names)}."
+    )
+
+
+@contextmanager
+def _store(settings: Settings) -> Iterator[StateStore | None]:
+    """The state store if there is one yet (editing subscribers does not make one)."""
+    if not settings.state_path.exists():
+        yield None
+        return
+    with StateStore(settings.state_path) as store:
+        yield store
+
+
+def _echo(change: Change) -> None:
+    click.echo(str(change))
+
+
+def _line(subscriber: Subscriber, status: str, where: str) -> str:
+    """One subscriber on one line: address, name, status, choices, and where it is."""
+    parts = [subscriber.email, subscriber.name or "-", status]
+    if subscriber.topics:
+        parts.append("topics: " + "; ".join(subscriber.topics))
+    if subscriber.max_items:
+        parts.append(f"max {subscriber.max_items} items")
+    if subscriber.format != "html":
+        parts.append(f"format {subscriber.format}")
+    if subscriber.timezone:
+        parts.append(subscriber.timezone)
+    return "  ".join(parts) + f"  ({where})"
