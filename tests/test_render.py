@@ -15,8 +15,10 @@ from pathlib import Path
 
 import lxml.html
 import pytest
+from click.testing import CliRunner
 
 from digest.check import check
+from digest.cli import cli
 from digest.config import load_settings
 from digest.errors import ConfigError, RenderError
 from digest.models import Article, Edition, Message, Recipient, RenderedEdition, Summary
@@ -617,3 +619,25 @@ def test_config_resolves_template_dir_and_reports_a_missing_one(tmp_path: Path) 
     )
     with pytest.raises(ConfigError, match=r"\[lists\.daily\] template_dir: .*themes/none is not"):
         load_settings(config, environ={})
+
+
+def test_digest_check_command_names_the_theme_file_and_line(tmp_path: Path) -> None:
+    theme = tmp_path / "themes" / "plain"
+    theme.mkdir(parents=True)
+    (theme / "digest.txt.j2").write_text(
+        '{% extends "digest.txt.j2" %}\n{% block header %}\n{{ title }} {{ edition_no }}\n'
+        "{% endblock %}\n"
+    )
+    (tmp_path / "digest.toml").write_text(
+        'sender = "d@example.org"\nstate = "state.db"\n'
+        '[lists.daily]\ntitle = "Daily"\ntemplate_dir = "themes/plain"\n'
+        '[[lists.daily.sources]]\nname = "n"\ntype = "folder"\npath = "."\n'
+    )
+    config = str(tmp_path / "digest.toml")
+    result = CliRunner().invoke(cli, ["check", "--config", config], catch_exceptions=False)
+    assert result.exit_code == 2
+    assert (
+        "[lists.daily] templates: template digest.txt.j2 line 3: 'edition_no' is undefined"
+        in result.output
+    )
+    assert "Traceback" not in result.output
