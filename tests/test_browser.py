@@ -13,6 +13,7 @@ import base64
 import contextlib
 import json
 import os
+import re
 import select
 import shutil
 import subprocess
@@ -344,3 +345,19 @@ def _check_fit(browser: Chromium, page: Path, name: str, width: int, scheme: str
         assert point["shown"] and point["onTop"], point
         assert point["left"] >= 0 and point["right"] <= width, point
     return look
+
+
+def test_example_edition_passes_the_static_checks(pages: dict[str, Path]) -> None:
+    """No script, no external CSS or fonts, alt text on images, every link absolute."""
+    html = pages["example"].read_text(encoding="utf-8")
+    doc = lxml.html.fromstring(html)
+    assert not doc.xpath("//script | //link | //iframe | //object | //embed | //form")
+    assert not re.search(r"@import|@font-face|url\(", html, re.IGNORECASE)
+    assert not doc.xpath("//@*[starts-with(name(), 'on')]")
+    assert all(img.get("alt") is not None for img in doc.xpath("//img"))
+    hrefs = doc.xpath("//a/@href")
+    assert len(hrefs) >= 5 and all(re.match(r"https://|mailto:", href) for href in hrefs), hrefs
+    assert doc.xpath("//a[text()='View in browser']/@href") == [
+        "https://digest.example.org/archive/daily/2026-11-27-070000.html"
+    ]
+    assert len(html.encode()) < 102_000  # Gmail clips longer messages
