@@ -100,8 +100,10 @@ def import_opml(settings: Settings, opml_path: Path, list_name: str | None) -> I
         added.append(name)
     if new_tables:
         sources = table.get("sources")
-        if sources is None:
+        is_new = sources is None
+        if sources is None:  # tomlkit puts blank lines between the tables of a new array
             sources = tomlkit.aot()
+            table.add(tomlkit.nl())
             table.append("sources", sources)
         elif not isinstance(sources, tomlkit.items.AoT):
             raise ConfigError(
@@ -110,6 +112,8 @@ def import_opml(settings: Settings, opml_path: Path, list_name: str | None) -> I
                 hint="add the sources by hand, or rewrite them as [[lists.NAME.sources]] tables",
             )
         for source in new_tables:
+            if not is_new:  # a blank line after each table, as the others are written
+                source.add(tomlkit.nl())
             sources.append(source)
         _write_atomically(config_path, tomlkit.dumps(document))
     log.info("imported %d feeds into %s, skipped %d", len(added), item.name, len(skipped))

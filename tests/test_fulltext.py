@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -9,7 +10,9 @@ from datetime import UTC, datetime
 
 import httpx
 import pytest
+from click.testing import CliRunner
 
+from digest.cli import cli
 from digest.collect import RetryPolicy, collect, http_client
 from digest.extract import extract
 from digest.fulltext import is_teaser
@@ -190,3 +193,18 @@ def test_pages_are_fetched_on_the_given_executor(
         articles = run(feed(url), client, pages=pages)
     assert [a.guid for a in articles] == ["0", "1", "2", "3"]  # order kept
     assert all("valley villages" in a.body for a in articles)
+
+
+def test_extract_command_reads_a_url(feed_server: FeedServer) -> None:
+    page = ARTICLE.replace("night bus", "Nachtbus").encode("utf-8")
+    url = feed_server.serve(
+        "/a", Reply(body=page, headers={"Content-Type": "text/html; charset=utf-8"})
+    )
+    result = CliRunner().invoke(cli, ["extract", url, "--format", "json"], catch_exceptions=False)
+    assert result.exit_code == 0
+    data = json.loads(result.output)
+    assert data["title"] == "Council backs the Nachtbus"
+    assert "The regional council voted on Tuesday to keep the Nachtbus" in data["text"]
+    assert "Imprint" not in data["text"]
+    missing = CliRunner().invoke(cli, ["extract", feed_server.url("/gone")])
+    assert missing.exit_code == 1 and "the server answered HTTP 404" in missing.output
