@@ -5,7 +5,6 @@ from __future__ import annotations
 import difflib
 import shutil
 import threading
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -15,16 +14,18 @@ from digest.cli import cli
 from digest.compose import TopicFilter
 from digest.config import load_settings
 from digest.errors import ConfigError
-from digest.models import Article, Edition, Subscriber, Summary
+from digest.models import Article, Edition, Message, Subscriber, Summary
+from digest.pipeline import run
+from digest.send import OutboxSender
 from digest.settings import Settings
+from digest.state import StateStore
 from digest.subscriber_edits import add, remove, set_status
 from digest.subscriber_import import import_csv
 from digest.subscribers import SubscriberEntry, check_subscribers, entries, iter_subscribers
 from digest.variants import VariantPlan
 
 from .conftest import ROOT
-
-NOW = datetime(2026, 11, 27, 6, 0, tzinfo=UTC)
+from .subscriber_helpers import NOW, body, delivered, make_config, write_notes
 
 
 def configured(tmp_path: Path, subscribers_file: str | None = None, content: str = "") -> Settings:
@@ -464,3 +465,65 @@ def test_subscribers_with_the_same_picks_share_one_variant():
     assert [len(e.summaries) for e in renders] == [4, 2, 2, 1]
     assert renders[-1].timezone == "Asia/Tokyo"
     assert set(plan.payloads) == {"v1", "v2", "v3", "v4"}
+
+
+class StoppingSender:
+    """Writes real Maildir messages, then dies like a killed process after `limit`."""
+
+    def __init__(self, path: Path, limit: int) -> None:
+        self.outbox = OutboxSender(path)
+        self.limit = limit
+
+    def send(self, message: Message) -> None:
+        if self.limit == 0:
+            raise KeyboardInterrupt
+        self.limit -= 1
+        self.outbox.send(message)
+
+
+def test_a_run_sends_each_reader_their_variant_even_when_resumed(tmp_path):
+    settings = make_config(
+        tmp_path,
+        "lin@example.org,Lin,,cyclists,\n"
+        "cem@example.org,Cem,,bike lanes; Library,text\n"
+        "dan@example.org,Dan,,Cyclists,\n"
+        "eve@example.org,Eve,,-cup final,\n"
+        "fay@example.org,Fay,,golf,\n",
+    )
+    write_notes(settings.config_path.parent / "notes", ("cup-final.txt",), NOW)
+
+    with pytest.raises(KeyboardInterrupt):
+        run(settings, now=NOW, sender=StoppingSender(settings.outbox.path, limit=3))
+    report = run(settings, now=NOW).lists[0]
+
+    assert "resumed edition 1: sent 3" in report.note
+    with StateStore(settings.state_path) as store:
+        assert store.variant_counts(1) == {"": 2, "v1": 2, "v2": 1, "v3": 1}
+    titles = {
+        "bike": "Bike lanes open on the river road",
+        "library": "Library opens on Sundays",
+        "cup": "Home team wins the cup final",
+    }
+    expected = {
+        "ada@example.org": {"bike", "library", "cup"},
+        "bob@example.org": {"bike", "library", "cup"},
+        "lin@example.org": {"bike"},
+        "dan@example.org": {"bike"},
+        "cem@example.org": {"bike", "library"},
+        "eve@example.org": {"bike", "library"},
+    }
+    copies = delivered(settings)
+    assert set(copies) == set(expected)
+    for address, (message,) in copies.items():
+        text = body(message, "plain")
+        assert {key for key, title in titles.items() if title in text} == expected[address]
+        assert (message.get_content_type() == "text/plain") == (address == "cem@example.org")
+
+
+def test_dry_run_counts_variants_and_skipped_readers(tmp_path):
+    settings = make_config(tmp_path, "lin@example.org,Lin,,cyclists,\nfay@example.org,Fay,,golf,\n")
+
+    report = run(settings, now=NOW, is_dry_run=True).lists[0]
+
+    assert report.recipients == 3 and report.variants == 2
+    assert report.note.endswith("; 2 variants; 1 subscribers skipped (their topics pick no item)")
