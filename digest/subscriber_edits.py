@@ -23,7 +23,6 @@ from .settings import ListSettings, Settings
 from .state import StateStore
 from .subscriber_files import (
     SubscriberFile,
-    Values,
     atomic_write,
     cell,
     edit_lock,
@@ -31,6 +30,7 @@ from .subscriber_files import (
     open_file,
 )
 from .subscribers import FIELDS, SubscriberEntry, entries, subscriber_from
+from .tomltext import Values
 
 log = logging.getLogger(__name__)
 

@@ -9,28 +9,20 @@ read-modify-write, so the CLI and the unsubscribe endpoint never lose each other
 
 from __future__ import annotations
 
-import copy
 import csv
 import fcntl
 import io
 import os
 import tempfile
 import threading
-import tomllib
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 
-import tomlkit
-import tomlkit.items
-
-from . import tomltext
 from .errors import ConfigError
 from .subscribers import CSV_FIELDS, CommentedLines, normal_field
-
-Values = dict[str, Any]
-"""A subscriber entry as a file holds it: field name → value (only fields that are set)."""
+from .tomltext import TomlFile, Values
 
 
 class SubscriberFile(Protocol):
@@ -131,138 +123,6 @@ def find(file: SubscriberFile, email: str) -> int | None:
     return None
 
 
-class TomlFile:
-    """Entries of an array of tables in a TOML file, edited line by line."""
-
-    def __init__(self, path: Path, data: bytes, array: tuple[str, ...]) -> None:
-        self.path = path
-        self.original = data
-        self._array = array
-        try:
-            self._text = data.decode("utf-8")
-            self._data: dict[str, Any] = tomllib.loads(self._text)
-        except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-            raise ConfigError(f"{path}: not valid TOML: {exc}; fix it before editing.") from exc
-        found = _get(self._data, array) or []
-        if not isinstance(found, list) or not all(isinstance(e, dict) for e in found):
-            raise ConfigError(f"{path}: {'.'.join(array)} is not an array of tables.")
-        self.entries: list[Values | None] = [copy.deepcopy(entry) for entry in found]
-        self._count = len(self.entries)
-        self._changes: dict[int, dict[str, object]] = {}
-        self._newline = "\r\n" if "\r\n" in self._text else "\n"
-
-    def update(self, index: int, changes: Mapping[str, object]) -> None:
-        entry = self.entries[index]
-        assert entry is not None
-        for key, value in changes.items():
-            if value is None:
-                entry.pop(key, None)
-            else:
-                entry[key] = value
-        self._changes.setdefault(index, {}).update(changes)
-
-    def add(self, values: Values) -> None:
-        self.entries.append(dict(values))
-
-    def remove(self, index: int) -> None:
-        self.entries[index] = None
-
-    def render(self) -> bytes:
-        expected = copy.deepcopy(self._data)
-        _set(expected, self._array, [e for e in self.entries if e is not None])
-        text = self._by_lines()
-        if text is None or _parsed(text, self._array) != expected:
-            text = self._by_tomlkit()
-            if _parsed(text, self._array) != expected:
-                raise ConfigError(f"{self.path}: the edit could not be made; edit it by hand.")
-        return text.encode("utf-8")
-
-    def _by_lines(self) -> str | None:
-        """The edit made on the lines of the changed entries only."""
-        lines = self._text.splitlines(keepends=True)
-        if len(tomltext.entry_spans(lines, self._array)) != self._count:
-            return None
-        for index in reversed(range(self._count)):
-            if self.entries[index] is None:
-                start, end = tomltext.entry_spans(lines, self._array)[index]
-                if start > 0 and not lines[start - 1].strip():
-                    start -= 1
-                elif end < len(lines) and not lines[end].strip():
-                    end += 1
-                del lines[start:end]
-            else:
-                for key, value in self._changes.get(index, {}).items():
-                    lines = self._set_key(lines, index, key, value)
-        added = self.entries[self._count :]
-        if added:
-            at = self._insertion_point(lines)
-            if at is None:
-                return None
-            if at and not lines[at - 1].endswith("\n"):
-                lines[at - 1] += self._newline
-            block = [self._table(entry) for entry in added if entry is not None]
-            if at and lines[at - 1].strip():
-                block[0] = self._newline + block[0]
-            lines[at:at] = [self._newline.join(block)]
-        return "".join(lines)
-
-    def _set_key(self, lines: list[str], index: int, key: str, value: object) -> list[str]:
-        """Set (or with None, remove) one key of one entry, keeping its comment and spacing."""
-        start, end = tomltext.entry_spans(lines, self._array)[index]
-        found = tomltext.keys(lines, start + 1, end).get(key)
-        if found is None:
-            if value is not None:
-                if not lines[end - 1].endswith("\n"):
-                    lines[end - 1] += self._newline
-                lines.insert(end, f"{_key(key)} = {tomlkit.item(value).as_string()}{self._newline}")
-            return lines
-        first, last = found
-        if value is None:
-            del lines[first:last]
-            return lines
-        part = tomlkit.parse("".join(lines[first:last]))
-        part[key] = value
-        lines[first:last] = [tomlkit.dumps(part)]
-        return "".join(lines).splitlines(keepends=True)
-
-    def _insertion_point(self, lines: list[str]) -> int | None:
-        """After the last remaining entry, else after the parent table's keys, else the end."""
-        spans = tomltext.entry_spans(lines, self._array)
-        if spans:
-            return spans[-1][1]
-        if len(self._array) == 1:
-            return len(lines)
-        parent = tomltext.table_span(lines, self._array[:-1])
-        return parent[1] if parent else None
-
-    def _table(self, entry: Values) -> str:
-        rows = [f"[[{'.'.join(_key(part) for part in self._array)}]]"]
-        rows += [f"{_key(key)} = {tomlkit.item(value).as_string()}" for key, value in entry.items()]
-        return "".join(row + self._newline for row in rows)
-
-    def _by_tomlkit(self) -> str:
-        doc = tomlkit.parse(self._text)
-        parent: Any = doc
-        for part in self._array[:-1]:
-            parent = parent.setdefault(part, tomlkit.table())
-        array = parent.get(self._array[-1])
-        for index in reversed(range(self._count)):
-            if self.entries[index] is None:
-                del array[index]
-            elif index in self._changes:
-                _apply(array[index], self._changes[index])
-        for entry in self.entries[self._count :]:
-            if array is None:
-                array = parent[self._array[-1]] = tomlkit.aot()
-            if isinstance(array, tomlkit.items.AoT):
-                table = tomlkit.table()
-                table.update(entry or {})
-                array.append(table)
-            else:
-                array.append(entry)
-        return tomlkit.dumps(doc)
-
-
 class CsvFile:
     """Rows of a subscriber CSV file; only edited rows (and the header) are rewritten."""
 
@@ -359,10 +219,6 @@ class CsvFile:
         return buffer.getvalue()
 
 
-def _key(name: str) -> str:
-    return str(tomlkit.key(name).as_string())
-
-
 def cell(value: object) -> str:
     """A value as one CSV cell: topics joined with ';'."""
     if value is None:
@@ -370,40 +226,3 @@ def cell(value: object) -> str:
     if isinstance(value, list | tuple):
         return ";".join(str(part) for part in value)
     return str(value)
-
-
-def _apply(table: Any, changes: Mapping[str, object]) -> None:
-    for key, value in changes.items():
-        if value is None:
-            if key in table:
-                del table[key]
-        else:
-            table[key] = value
-
-
-def _get(data: Any, path: tuple[str, ...]) -> Any:
-    for part in path:
-        if not isinstance(data, Mapping):
-            return None
-        data = data.get(part)
-    return data
-
-
-def _set(data: dict[str, Any], path: tuple[str, ...], value: list[Values]) -> None:
-    """Put the entries at path; no entries means no key, as a file without any reads."""
-    for part in path[:-1]:
-        data = data.setdefault(part, {})
-    if value:
-        data[path[-1]] = value
-    else:
-        data.pop(path[-1], None)
-
-
-def _parsed(text: str, path: tuple[str, ...]) -> dict[str, Any] | None:
-    """The data of a TOML text, an empty array at path counting as none."""
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError:
-        return None
-    _set(data, path, _get(data, path) or [])
-    return data

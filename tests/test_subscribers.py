@@ -527,3 +527,49 @@ def test_dry_run_counts_variants_and_skipped_readers(tmp_path):
 
     assert report.recipients == 3 and report.variants == 2
     assert report.note.endswith("; 2 variants; 1 subscribers skipped (their topics pick no item)")
+
+
+def test_toml_edits_survive_multiline_values_quoted_keys_and_inline_arrays(tmp_path):
+    content = (
+        "# the readers\n"
+        "[[subscribers]]\n"
+        'email = "a@example.org"\n'
+        "topics = [\n"
+        '  "bikes",\n'
+        '  ["not", "a header"],\n'
+        "]\n"
+        'name = """A\n[[subscribers]]\nstill the name"""\n'
+        "\n"
+        "[[subscribers]]  # second\n"
+        'email = "b@example.org"\n'
+    )
+    settings = configured(tmp_path, "readers.toml", content)
+    path = tmp_path / "config" / "readers.toml"
+    item = daily(settings)
+
+    set_status(settings, item, "a@example.org", "paused")
+    add(settings, item, Subscriber("c@example.org"))
+    remove(settings, item, "b@example.org")
+
+    assert path.read_text(encoding="utf-8") == content.replace(
+        'still the name"""\n', 'still the name"""\nstatus = "paused"\n'
+    ).replace('[[subscribers]]  # second\nemail = "b@example.org"\n', "").replace(
+        '"""\nstatus = "paused"\n\n',
+        '"""\nstatus = "paused"\n\n[[subscribers]]\nemail = "c@example.org"\n',
+    )
+
+    inline = tmp_path / "inline"
+    settings = configured(inline, subscribers_file="")
+    config = settings.config_path
+    text = config.read_text(encoding="utf-8")
+    start = text.index("[[lists.weekly.subscribers]]")
+    text = text.replace(text[start : text.index("\n\n", start) + 2], "")
+    weekly_keys = "window_hours = 168\n"
+    inline_array = 'subscribers = [{ email = "w@example.org" }]\n'
+    config.write_text(text.replace(weekly_keys, weekly_keys + inline_array), encoding="utf-8")
+    settings = load_settings(config, environ={})
+
+    set_status(settings, settings.lists[1], "w@example.org", "paused")
+
+    weekly = load_settings(config, environ={}).lists[1]
+    assert [(s.email, s.status) for s in weekly.subscribers] == [("w@example.org", "paused")]
