@@ -276,6 +276,11 @@ def _fetch_once(
             f"{where}: redirected to an unsupported URL ({exc})",
             hint="only http and https are followed; put the final address in the config",
         ) from exc
+    except httpx.InvalidURL as exc:  # e.g. "Location: javascript:…"; not an httpx.HTTPError
+        raise SourceError(
+            f"{where}: redirected to an invalid URL ({exc})",
+            hint="only http and https are followed; put the final address in the config",
+        ) from exc
     except httpx.TimeoutException as exc:
         kind = type(exc).__name__.replace("Timeout", " timeout").lower().strip()
         raise _Retryable(

@@ -150,13 +150,19 @@ def test_every_hostile_source_fails_alone_and_the_run_goes_on(
         "Loop": (Reply(status=302, headers={"Location": feed_server.url("/loop-a")}),
                  "more than 5 redirects, probably a redirect loop"),
         "Broken": (Reply(status=500), "the server answered HTTP 500 Internal Server Error"),
+        "JS redirect": (Reply(status=302, headers={"Location": "javascript:alert(1)"}),
+                        "redirected to an invalid URL"),
         "Gone": (Reply(status=410), "the server answered HTTP 410 Gone"),
         "Web page": (xml_reply(b"<!DOCTYPE html><html><body>hi</body></html>", "text/html"),
                      "got a web page (HTML), not a feed"),
         "Not a feed": (xml_reply(b'{"hello": 1}', "application/json"), "not a JSON Feed"),
         "Empty": (xml_reply(b""), "the feed is empty"),
     }  # fmt: skip
-    sources = [feed("Good", good)]
+    odd = rss(("o1", "Unknown charset label", "https://example.org/odd", story(1)))
+    sources = [
+        feed("Good", good),
+        feed("Odd", feed_server.serve("/odd", xml_reply(odd, "text/xml; charset=nonsense-42"))),
+    ]
     for number, (name, (reply, _)) in enumerate(cases.items()):
         sources.append(feed(name, feed_server.serve(f"/{number}", reply)))
     down = f"http://127.0.0.1:{free_port()}/rss"
@@ -169,7 +175,7 @@ def test_every_hostile_source_fails_alone_and_the_run_goes_on(
     elapsed = time.monotonic() - started
 
     (item,) = report.lists
-    assert report.has_failures and item.sent == 1 and item.articles == 1
+    assert report.has_failures and item.sent == 1 and item.articles == 2
     errors = {error.split("'")[1]: error for error in item.source_errors}
     assert len(errors) == len(cases) + 2
     for number, (name, (_, expected)) in enumerate(cases.items()):
@@ -178,7 +184,7 @@ def test_every_hostile_source_fails_alone_and_the_run_goes_on(
     assert errors["Down"].startswith(f"source 'Down' ({down}): cannot connect")
     assert "unsupported URL scheme 'ftp'" in errors["FTP"]
     (raw,) = sent(settings)
-    assert "Night bus stays" in parts(raw)[0]
+    assert "Night bus stays" in parts(raw)[0] and "Unknown charset label" in parts(raw)[0]
     assert elapsed < 8  # timeouts and the deadline cut the slow ones short
     with closing(sqlite3.connect(settings.state_path)) as db:  # for `digest sources list`
         rows = dict(db.execute("SELECT source_name, error FROM source_fetches").fetchall())
