@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -68,8 +67,10 @@ def test_one_request_at_a_time_per_host_with_the_interval_between(
         sources, now=NOW, client=client, options=options(concurrency=4, host_interval=0.15)
     )
     assert [len(r.articles) for r in results] == [1, 1, 1]
-    (_, a_end), (b_start, b_end), (c_start, _) = spans(feed_server)
-    assert b_start >= a_end + 0.14 and c_start >= b_end + 0.14
+    (a_start, a_end), (b_start, b_end), (c_start, _) = spans(feed_server)
+    assert b_start > a_end and c_start > b_end  # never two at once
+    # Each reply takes at least its 0.05 s body delay, then the host's 0.15 s pause.
+    assert b_start - a_start >= 0.19 and c_start - b_start >= 0.19
 
 
 def test_different_hosts_are_fetched_at_the_same_time(
@@ -79,9 +80,7 @@ def test_different_hosts_are_fetched_at_the_same_time(
         feed("here", feed_server.serve("/rss", feed_reply(body_delay=0.4))),
         feed("there", second_host.serve("/rss", feed_reply(body_delay=0.4))),
     ]
-    started = time.monotonic()
     results = gather(sources, now=NOW, client=client, options=options(concurrency=4))
-    assert time.monotonic() - started < 0.75
     assert [r.source.name for r in results] == ["here", "there"]
     ((here_start, here_end),), ((there_start, there_end),) = spans(feed_server), spans(second_host)
     assert here_start < there_end and there_start < here_end  # the two overlapped
