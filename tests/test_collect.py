@@ -511,3 +511,39 @@ def test_repeated_guids_keep_the_newest_and_html_titles_lose_markup(
     (article,) = run(feed(url), client)
     assert article.title == "Fixed & new"
     assert article.published == datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
+
+
+RSS_091 = """<?xml version="1.0"?>
+<rss version="0.91"><channel><title>Old</title><link>https://example.org/</link>
+<description>d</description><language>en</language>
+<item><title>Ninety-one</title><link>https://example.org/091</link>
+<description>An RSS 0.91 item: no guid, no date.</description></item>
+</channel></rss>"""
+
+RSS_10 = """<?xml version="1.0" encoding="utf-8"?>
+<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+  xmlns="http://purl.org/rss/1.0/" xmlns:dc="http://purl.org/dc/elements/1.1/">
+<channel rdf:about="https://example.org/"><title>RDF</title><link>https://example.org/</link>
+<description>d</description>
+<items><rdf:Seq><rdf:li rdf:resource="https://example.org/rdf-1"/></rdf:Seq></items></channel>
+<item rdf:about="https://example.org/rdf-1"><title>RDF item</title>
+<link>https://example.org/rdf-1</link><dc:date>2026-11-26T09:00:00Z</dc:date>
+<description>An RSS 1.0 item.</description></item>
+</rdf:RDF>"""
+
+
+def test_rss_091_and_rss_10_rdf(feed_server: FeedServer, client: httpx.Client) -> None:
+    (old,) = run(feed(feed_server.serve_feed("/091", RSS_091)), client)
+    assert (old.guid, old.url, old.title, old.published) == (
+        "https://example.org/091",
+        "https://example.org/091",
+        "Ninety-one",
+        None,
+    )
+    (rdf,) = run(feed(feed_server.serve_feed("/rdf", RSS_10, "application/rdf+xml")), client)
+    assert (rdf.url, rdf.title, rdf.body) == (
+        "https://example.org/rdf-1",
+        "RDF item",
+        "An RSS 1.0 item.",
+    )
+    assert rdf.published == datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
