@@ -83,10 +83,12 @@ def test_check_reports_ok(example):
 
 def test_check_names_bad_subscriber_line(example):
     csv = example.parent / "subscribers-daily.csv"
-    csv.write_text(csv.read_text(encoding="utf-8") + "not-an-address,Nobody\n", encoding="utf-8")
+    text = csv.read_text(encoding="utf-8")
+    csv.write_text(text + "not-an-address,Nobody\n", encoding="utf-8")
     result = invoke("check", "--config", str(example))
     assert result.exit_code == 2
-    assert f"{csv}:4: invalid email 'not-an-address'" in result.output
+    line = len(text.splitlines()) + 1
+    assert f"{csv}:{line}: invalid email 'not-an-address'" in result.output
 
 
 def test_failing_source_is_exit_1(example):
