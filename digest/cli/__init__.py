@@ -8,7 +8,7 @@ modules by topic and register themselves on the one `cli` group.
 
 from __future__ import annotations
 
-from . import _commands, _delivery, _serve, _subscribers
+from . import _commands, _delivery, _serve, _sources, _subscribers
 from ._base import cli, main
 
-__all__ = ["_commands", "_delivery", "_serve", "_subscribers", "cli", "main"]
+__all__ = ["_commands", "_delivery", "_serve", "_sources", "_subscribers", "cli", "main"]
