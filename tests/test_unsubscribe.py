@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,9 +18,11 @@ from digest.config import load_settings
 from digest.pipeline import run
 from digest.settings import Settings
 from digest.state import StateStore
+from digest.subscribers import STATUSES, iter_subscribers
 from digest.unsubscribe import make_token, read_token, unsubscribe_url
 from digest.unsubscribe_server import UnsubscribeServer, serve_unsubscribe
 
+from .conftest import ROOT
 from .subscriber_helpers import NOW, body, delivered, https_link, make_config, write_notes
 
 
@@ -205,3 +211,41 @@ def test_resume_and_add_subscribe_again_after_a_link_unsubscribe(settings, serve
     with StateStore(settings.state_path) as store:
         assert store.unsubscribed("daily") == {}
     assert run(load_settings(settings.config_path, environ={}), now=NOW).lists[0].sent == 4
+
+
+ADDER = """
+import sys
+from pathlib import Path
+from digest.config import load_settings
+from digest.models import Subscriber
+from digest.subscriber_edits import add, set_status
+settings = load_settings(Path(sys.argv[1]), environ={})
+for n in range(6):
+    add(settings, settings.lists[0], Subscriber(f"{sys.argv[2]}{n}@example.org"))
+    set_status(settings, settings.lists[0], f"{sys.argv[2]}{n}@example.org", "paused")
+"""
+
+
+def test_cli_processes_and_the_endpoint_editing_at_once_lose_nothing(settings, server):
+    with StateStore(settings.state_path) as store:
+        key = store.secret("unsubscribe")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    adders = [
+        subprocess.Popen([sys.executable, "-c", ADDER, str(settings.config_path), prefix], env=env)
+        for prefix in ("p", "q", "r")
+    ]
+    readers = settings.config_path.parent / "readers.csv"
+    deadline = time.monotonic() + 30
+    while "0@example.org" not in readers.read_text(encoding="utf-8"):  # the adders are at work
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    for address in ("ada@example.org", "bob@example.org", "lin@example.org", "cem@example.org"):
+        assert one_click(unsubscribe_url(server.url, key, "daily", address)).status_code == 200
+    assert [adder.wait(timeout=60) for adder in adders] == [0, 0, 0]
+
+    item = load_settings(settings.config_path, environ={}).lists[0]
+    statuses = {s.email.split("@")[0]: s.status for s in iter_subscribers(item, statuses=STATUSES)}
+    assert statuses == {
+        **dict.fromkeys(("ada", "bob", "lin", "cem"), "unsubscribed"),
+        **{f"{p}{n}": "paused" for p in "pqr" for n in range(6)},
+    }
