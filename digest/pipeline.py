@@ -42,6 +42,7 @@ from .models import (
     RawArticle,
     Recipient,
     RenderedEdition,
+    Subscriber,
     Summary,
 )
 from .schedule import Schedule
@@ -52,6 +53,7 @@ from .stories import group_stories
 from .subscribers import iter_subscribers
 from .unsubscribe import unsubscribe_url
 from .urls import seen_key
+from .variants import VariantPlan
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +82,8 @@ class ListReport:
     note: str = ""
     source_errors: tuple[str, ...] = ()
     delivery_errors: tuple[str, ...] = ()
+    variants: int = 0
+    """Renders of the new edition: subscribers whose topics pick the same items share one."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,7 +209,9 @@ def preview(settings: Settings, *, now: datetime, list_name: str | None = None) 
         summaries = _summaries(item, raws, store, None)
         edition = compose.compose(item, summaries, now=now, timezone=settings.list_timezone(item))
         rendered = render.render(edition, settings, item)
-        reader = next(iter_subscribers(item), Recipient("reader@example.org", "Reader"))
+        reader = next(
+            (s.recipient for s in iter_subscribers(item)), Recipient("reader@example.org", "Reader")
+        )
         url = unsubscribe_url(
             settings.base_url, unsubscribe_key(settings, store), item.name, reader.email
         )
@@ -303,10 +309,13 @@ def _run_list(
         note = "nothing new since the last edition; nothing sent"
         return _merge(dataclasses.replace(base, note=note), resumed)
     rendered = render.render(edition, settings, item)
+    plan = VariantPlan(edition, rendered, lambda part: render.render(part, settings, item), _dump)
+    recipients = plan.recipients(_subscribers(settings, item, store))
     if is_dry_run:
-        count = sum(1 for _ in iter_subscribers(item))
+        count = sum(1 for _ in recipients)
         note = f"dry run: would send {len(edition.summaries)} items to {count} subscribers"
-        return dataclasses.replace(base, recipients=count, note=note)
+        note += _variant_note(plan)
+        return dataclasses.replace(base, recipients=count, note=note, variants=plan.count)
     if stop is not None and stop.is_set():
         return _merge(dataclasses.replace(base, note="stopped before sending"), resumed)
     edition_id = store.create_edition(
@@ -314,7 +323,8 @@ def _run_list(
         now,
         _dump(rendered),
         _guids(edition),
-        ((r.email, r.name) for r in iter_subscribers(item)),
+        recipients,
+        plan.payloads,
         slot=slot,
         also_seen=(key for s in edition.summaries if (key := seen_key(s.article.url))),
     )
@@ -323,9 +333,28 @@ def _run_list(
     delivered = _deliver(
         settings, item, store, edition_id, rendered, get_sender, now, progress, stop=stop
     )
+    delivered = dataclasses.replace(
+        delivered, note=delivered.note + _variant_note(plan), variants=plan.count
+    )
     return _merge(
         dataclasses.replace(delivered, articles=base.articles, source_errors=errors), resumed
     )
+
+
+def _subscribers(settings: Settings, item: ListSettings, store: StateStore) -> Iterator[Subscriber]:
+    """Active subscribers, minus any who left by the link (in case the file kept them)."""
+    gone = store.unsubscribed(item.name)
+    for subscriber in iter_subscribers(item, config_path=settings.config_path):
+        if subscriber.email.casefold() not in gone:
+            yield subscriber
+
+
+def _variant_note(plan: VariantPlan) -> str:
+    """What topic filters did, for the report: nothing when nobody has any."""
+    note = f"; {plan.count} variants" if plan.count > 1 else ""
+    if plan.skipped:
+        note += f"; {plan.skipped} subscribers skipped (their topics pick no item)"
+    return note
 
 
 def _since(settings: Settings, item: ListSettings, store: StateStore, now: datetime) -> datetime:
@@ -479,9 +508,12 @@ def _deliver(
     total = store.counts(edition_id).pending
     errors: list[str] = []
     outcomes: Counter[str] = Counter()
+    variants = {"": rendered}
 
     def messages() -> Iterator[Message]:
-        for email, name in store.pending_recipients(edition_id):
+        for email, name, variant in store.pending_deliveries(edition_id):
+            if variant not in variants:
+                variants[variant] = _load(store.variant_payload(edition_id, variant))
             if outcomes["in_a_row"] >= _MAX_TRANSIENT_IN_A_ROW:
                 return
             if stop is not None and stop.is_set():
@@ -490,7 +522,7 @@ def _deliver(
             url = unsubscribe_url(settings.base_url, key, item.name, email)
             try:
                 message = render.personalize(
-                    rendered, Recipient(email, name), unsubscribe_url=url, now=now
+                    variants[variant], Recipient(email, name), unsubscribe_url=url, now=now
                 )
             except RenderError as exc:  # this address cannot go in a header: final
                 store.mark_delivery(edition_id, email, "failed", str(exc))
