@@ -19,6 +19,7 @@ import argparse
 import email
 import multiprocessing
 import os
+import random
 import re
 import resource
 import shutil
@@ -139,9 +140,22 @@ class Sink:
 # a 10-article edition ----------------------------------------------------------------------
 
 
-def sentence(n: int) -> str:
-    words = [WORDS[(n * 7 + i * 3) % len(WORDS)] for i in range(14 + n % 9)]
+def sentence(n: int, topic: int = 0) -> str:
+    """A sentence of common words plus words of its own topic, so stories stay distinct."""
+    own = vocabulary(topic)
+    words = [
+        own[(n * 5 + i) % len(own)] if i % 2 else WORDS[(n * 7 + i * 3) % len(WORDS)]
+        for i in range(14 + n % 9)
+    ]
     return " ".join(words).capitalize() + f" ({n})."
+
+
+def vocabulary(topic: int) -> list[str]:
+    """Thirty made-up words that belong to one topic only."""
+    syllables = "ka lo mi ren tu sa vo pel dri an ost mur fen gal bis tor wen cha lix dom"
+    parts = syllables.split()
+    chooser = random.Random(topic)
+    return ["".join(chooser.choice(parts) for _ in range(3)) for _ in range(30)]
 
 
 def write_config(folder: Path, port: int, recipients: int, connections: int) -> Path:
@@ -149,7 +163,7 @@ def write_config(folder: Path, port: int, recipients: int, connections: int) -> 
     notes = folder / "notes"
     notes.mkdir(parents=True, exist_ok=True)
     for n in range(10):
-        paragraphs = [" ".join(sentence(n * 40 + p * 5 + s) for s in range(5)) for p in range(6)]
+        paragraphs = [" ".join(sentence(p * 5 + s, topic=n) for s in range(5)) for p in range(6)]
         (notes / f"note-{n}.md").write_text(
             f"# Story {n}: the {WORDS[n]} report\n\n" + "\n\n".join(paragraphs) + "\n", "utf-8"
         )
@@ -198,7 +212,7 @@ def edition() -> Edition:
             published=NOW,
             text="",
         )
-        summaries.append(Summary(article, tuple(sentence(n * 3 + k) for k in range(3))))
+        summaries.append(Summary(article, tuple(sentence(k, topic=n) for k in range(3))))
     return Edition("daily", "Morning Briefing", NOW, "Europe/Berlin", tuple(summaries))
 
 
