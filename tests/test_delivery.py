@@ -186,3 +186,12 @@ def test_killed_mid_send_then_resumed_sends_each_reader_one_copy(
     # Only a message accepted in the instant of the kill, before it was recorded, may
     # go twice: at most the pool's window, one per connection plus one.
     assert len(twice) <= connections + 1 and all(copies[a] == 2 for a in twice)
+
+
+def test_status_without_editions_and_retry_of_an_unknown_edition(tmp_path: Path) -> None:
+    config = make_config(tmp_path, free_port(), 1)
+    assert invoke("status", "--config", str(config)) == (0, "No editions yet.\n")
+    result = CliRunner().invoke(cli, ["retry", "7", "--config", str(config)])
+    assert result.exit_code == 2
+    assert "Error: no edition 7 in" in result.output
+    assert "hint: `digest status` lists the editions" in result.output
