@@ -15,87 +15,35 @@ messages in flight, leaving the rest pending for the next start.
 
 from __future__ import annotations
 
-import base64
 import dataclasses
-import hashlib
-import json
 import logging
-import os
 import threading
-from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, ExitStack
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email import message_from_bytes, policy
 from email.message import EmailMessage
-from typing import Any
 
 import httpx
 
-from . import archive, collect, compose, extract, gather, render, summarize
-from .errors import ConfigError, DigestError, RenderError, SourceError
-from .models import (
-    Article,
-    Edition,
-    Message,
-    RawArticle,
-    Recipient,
-    RenderedEdition,
-    Subscriber,
-    Summary,
-)
+from . import archive, collect, compose, intake, render
+from .delivery import deliver, dump_rendered, load_rendered, unsubscribe_key
+from .errors import ConfigError, DigestError
+from .models import Edition, RawArticle, Recipient, RenderedEdition, Subscriber
+from .reports import ListReport, Progress, RunReport
 from .schedule import Schedule
-from .send import Sender, open_sender, send_all
+from .send import Sender, open_sender
 from .settings import ListSettings, Settings
-from .state import DeliveryStatus, StateStore, run_lock
-from .stories import group_stories
+from .state import StateStore, run_lock
 from .subscribers import iter_subscribers
 from .unsubscribe import unsubscribe_url
 from .urls import seen_key
 from .variants import VariantPlan
 
+__all__ = ["ListReport", "Preview", "Progress", "RunReport", "preview", "retry", "run"]
+
 log = logging.getLogger(__name__)
-
-Progress = Callable[[str, int, int], None]
-"""Called as progress(what, done, total) while a long step runs."""
-
-_SUMMARY_VERSION = "1"
-"""Bump when the summarizer changes, so cached key points are made anew."""
-_MAX_TRANSIENT_IN_A_ROW = 3
-"""After this many temporary failures in a row the server is taken to be down."""
-_MAX_REPORTED_ERRORS = 100
-"""A report names at most this many failed deliveries (the delivery log keeps them all)."""
-
-
-@dataclass(frozen=True, slots=True)
-class ListReport:
-    """What one list's run did."""
-
-    list_name: str
-    articles: int = 0
-    recipients: int = 0
-    sent: int = 0
-    failed: int = 0
-    pending: int = 0
-    edition_id: int | None = None
-    note: str = ""
-    source_errors: tuple[str, ...] = ()
-    delivery_errors: tuple[str, ...] = ()
-    variants: int = 0
-    """Renders of the new edition: subscribers whose topics pick the same items share one."""
-
-
-@dataclass(frozen=True, slots=True)
-class RunReport:
-    """What a whole run did, list by list."""
-
-    lists: tuple[ListReport, ...]
-
-    @property
-    def has_failures(self) -> bool:
-        """True when a source or a delivery failed: `digest run` then exits 1."""
-        return any(item.source_errors or item.failed or item.delivery_errors for item in self.lists)
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,8 +139,15 @@ def retry(
                 sender = stack.enter_context(_open(settings))
             return sender
 
-        report = _deliver(
-            settings, item, store, edition_id, _load(record.payload), lazy_sender, now, progress
+        report = deliver(
+            settings,
+            item,
+            store,
+            edition_id,
+            load_rendered(record.payload),
+            lazy_sender,
+            now,
+            progress,
         )
     note = f"retried {requeued} failed recipients; {report.note}"
     return RunReport((dataclasses.replace(report, note=note),))
@@ -205,8 +160,8 @@ def preview(settings: Settings, *, now: datetime, list_name: str | None = None) 
         StateStore(settings.state_path) as store,
         collect.http_client(timeout=settings.collect.timeout) as client,
     ):
-        raws, errors = _collect(settings, item, client, None, now, None)
-        summaries = _summaries(item, raws, store, None)
+        raws, errors = intake.collect_sources(settings, item, client, None, now, None)
+        summaries = intake.summaries(item, raws, store, None)
         edition = compose.compose(item, summaries, now=now, timezone=settings.list_timezone(item))
         rendered = render.render(edition, settings, item)
         reader = next(
@@ -269,12 +224,12 @@ def _run_list(
         []
         if is_dry_run
         else [
-            _deliver(
+            deliver(
                 settings,
                 item,
                 store,
                 record.id,
-                _load(record.payload),
+                load_rendered(record.payload),
                 get_sender,
                 now,
                 progress,
@@ -286,18 +241,22 @@ def _run_list(
     if slot is not None and store.slot_status(item.name, slot) is not None:
         note = f"the edition due {slot.isoformat()} was handled before"
         return _merge(ListReport(item.name, note=note), resumed)
-    validators = _PendingValidators(store, item.name)
+    validators = intake.PendingValidators(store, item.name)
     since = _since(settings, item, store, now)
     seen = store.seen_keys(item.name)
 
     def is_new(raw: RawArticle) -> bool:
         """Within the edition's span and not sent before (by guid or canonical URL)."""
-        return (raw.published is None or raw.published >= since) and seen.isdisjoint(_keys(raw))
+        return (raw.published is None or raw.published >= since) and seen.isdisjoint(
+            intake.article_keys(raw)
+        )
 
     status = None if is_dry_run else store
-    raws, errors = _collect(settings, item, client, validators, now, progress, is_new, status)
-    new = _once(raw for raw in raws if is_new(raw))
-    summaries = _summaries(item, new, store, progress)
+    raws, errors = intake.collect_sources(
+        settings, item, client, validators, now, progress, is_new, status
+    )
+    new = intake.once(raw for raw in raws if is_new(raw))
+    summaries = intake.summaries(item, new, store, progress)
     edition = compose.compose(item, summaries, now=now, timezone=settings.list_timezone(item))
     base = ListReport(item.name, articles=len(edition.summaries), source_errors=errors)
     if not edition.summaries and not item.send_when_empty:
@@ -309,7 +268,9 @@ def _run_list(
         note = "nothing new since the last edition; nothing sent"
         return _merge(dataclasses.replace(base, note=note), resumed)
     rendered = render.render(edition, settings, item)
-    plan = VariantPlan(edition, rendered, lambda part: render.render(part, settings, item), _dump)
+    plan = VariantPlan(
+        edition, rendered, lambda part: render.render(part, settings, item), dump_rendered
+    )
     recipients = plan.recipients(_subscribers(settings, item, store))
     if is_dry_run:
         count = sum(1 for _ in recipients)
@@ -321,7 +282,7 @@ def _run_list(
     edition_id = store.create_edition(
         item.name,
         now,
-        _dump(rendered),
+        dump_rendered(rendered),
         _guids(edition),
         recipients,
         plan.payloads,
@@ -330,7 +291,7 @@ def _run_list(
     )
     validators.commit()
     _archive(edition, rendered, settings, item)
-    delivered = _deliver(
+    delivered = deliver(
         settings, item, store, edition_id, rendered, get_sender, now, progress, stop=stop
     )
     delivered = dataclasses.replace(
@@ -367,207 +328,6 @@ def _since(settings: Settings, item: ListSettings, store: StateStore, now: datet
     return max(previous, limit) if limit else previous
 
 
-def _collect(
-    settings: Settings,
-    item: ListSettings,
-    client: httpx.Client,
-    validators: collect.ValidatorStore | None,
-    now: datetime,
-    progress: Progress | None,
-    is_wanted: Callable[[RawArticle], bool] | None = None,
-    status: StateStore | None = None,
-) -> tuple[list[RawArticle], tuple[str, ...]]:
-    """Every source's articles, fetched concurrently and politely (gather.py).
-
-    A failing source is logged, reported and skipped. Only articles that is_wanted
-    accepts get their full text fetched; `status` records each source's outcome.
-    """
-    raws: list[RawArticle] = []
-    errors: list[str] = []
-    results = gather.gather(
-        item.sources,
-        now=now,
-        client=client,
-        options=settings.collect,
-        validators=validators,
-        is_wanted=is_wanted,
-        progress=(lambda d, t: progress(f"{item.name}: collecting", d, t)) if progress else None,
-    )
-    for result in results:
-        if result.error is not None:
-            name = result.source.name
-            log.warning("list %s: source %s failed: %s", item.name, name, result.error)
-            errors.append(str(result.error))
-        raws.extend(result.articles)
-        if status is not None:
-            error = str(result.error) if result.error else None
-            status.record_fetch(item.name, result.source.name, now, len(result.articles), error)
-    return raws, tuple(errors)
-
-
-def _keys(raw: RawArticle) -> set[str]:
-    """What marks an article as sent: its guid, and its canonical URL."""
-    key = seen_key(raw.url)
-    return {raw.guid, key} if key else {raw.guid}
-
-
-def _once(raws: Iterable[RawArticle]) -> list[RawArticle]:
-    """The articles without repeats: a guid or canonical URL met before in this run."""
-    taken: set[str] = set()
-    kept = []
-    for raw in raws:
-        keys = _keys(raw)
-        if taken.isdisjoint(keys):
-            kept.append(raw)
-        else:
-            log.info("dropped %s from %s: the same article came earlier", raw.url, raw.source)
-        taken |= keys
-    return kept
-
-
-def _summaries(
-    item: ListSettings, raws: list[RawArticle], store: StateStore, progress: Progress | None
-) -> list[Summary]:
-    """Extract each article, merge those telling one story, summarize each story once.
-
-    An article that fails is logged and left out; the others go on.
-    """
-    articles = []
-    for raw in raws:
-        try:
-            articles.append(_extract(raw))
-        except DigestError as exc:
-            log.warning("list %s: skipping %s: %s", item.name, raw.url or raw.guid, exc)
-    stories = group_stories(articles)
-    summaries = []
-    for done, story in enumerate(stories, start=1):
-        try:
-            summary = _summarize(item, story.article, store)
-        except DigestError as exc:
-            log.warning("list %s: skipping %s: %s", item.name, story.article.url, exc)
-        else:
-            related = tuple(other.guid for other in story.others)
-            summaries.append(
-                dataclasses.replace(
-                    summary, also_covered_by=story.also_covered_by, related_guids=related
-                )
-            )
-        if progress:
-            progress(f"{item.name}: summarizing", done, len(stories))
-    return summaries
-
-
-def _extract(raw: RawArticle) -> Article:
-    """The article's main text; a library failure on odd input is this article's problem only."""
-    try:
-        return extract.extract(raw)
-    except DigestError:
-        raise
-    except Exception as exc:
-        raise SourceError(f"cannot extract the text of {raw.url or raw.guid}: {exc!r}") from exc
-
-
-def _summarize(item: ListSettings, article: Article, store: StateStore) -> Summary:
-    """Key points of one article, from the cache when the same text was summarized before."""
-    key = hashlib.sha256(
-        "\0".join(
-            (_SUMMARY_VERSION, item.algorithm, str(item.points), article.title, article.text)
-        ).encode()
-    ).hexdigest()
-    cached = store.cached_summary(key)
-    if cached is not None:
-        return Summary(article, cached)
-    try:
-        summary = summarize.summarize(article, points=item.points, algorithm=item.algorithm)
-    except Exception as exc:
-        raise SourceError(f"cannot summarize {article.url or article.guid}: {exc!r}") from exc
-    store.cache_summary(key, summary.key_points)
-    return summary
-
-
-def _deliver(
-    settings: Settings,
-    item: ListSettings,
-    store: StateStore,
-    edition_id: int,
-    rendered: RenderedEdition,
-    get_sender: Callable[[], Sender],
-    now: datetime,
-    progress: Progress | None,
-    *,
-    stop: threading.Event | None = None,
-) -> ListReport:
-    """Hand the edition to every pending recipient, recording each outcome as it happens.
-
-    Recipients are pending from the moment the edition is recorded; each is marked sent
-    only after the server accepted the message, here, as outcomes come back (from a pool
-    of connections, possibly out of order). To stop early, the message stream ends, so
-    every message already handed over still gets its outcome recorded.
-    """
-    key = unsubscribe_key(settings, store)
-    total = store.counts(edition_id).pending
-    errors: list[str] = []
-    outcomes: Counter[str] = Counter()
-    variants = {"": rendered}
-
-    def messages() -> Iterator[Message]:
-        for email, name, variant in store.pending_deliveries(edition_id):
-            if variant not in variants:
-                variants[variant] = _load(store.variant_payload(edition_id, variant))
-            if outcomes["in_a_row"] >= _MAX_TRANSIENT_IN_A_ROW:
-                return
-            if stop is not None and stop.is_set():
-                log.info("list %s: stopping; the next start resumes the rest", item.name)
-                return
-            url = unsubscribe_url(settings.base_url, key, item.name, email)
-            try:
-                message = render.personalize(
-                    variants[variant], Recipient(email, name), unsubscribe_url=url, now=now
-                )
-            except RenderError as exc:  # this address cannot go in a header: final
-                store.mark_delivery(edition_id, email, "failed", str(exc))
-                _note_error(errors, str(exc))
-                outcomes["failed"] += 1
-                continue
-            yield message
-
-    for done, (message, error) in enumerate(send_all(get_sender(), messages()), start=1):
-        if error is None:
-            store.mark_delivery(edition_id, message.to, "sent")
-            outcomes["sent"] += 1
-            outcomes["in_a_row"] = 0
-        else:
-            log.debug("delivery to %s failed: %s", message.to, error)
-            outcome: DeliveryStatus = "failed" if error.is_permanent else "pending"
-            store.mark_delivery(edition_id, message.to, outcome, str(error))
-            _note_error(errors, str(error))
-            outcomes[outcome] += 1
-            outcomes["in_a_row"] = 0 if error.is_permanent else outcomes["in_a_row"] + 1
-        if progress:
-            progress(f"{item.name}: sending", done, total)
-    if outcomes["in_a_row"] >= _MAX_TRANSIENT_IN_A_ROW:
-        errors.append("stopped sending: the server keeps failing; the next run resumes")
-    counts = store.counts(edition_id)
-    if counts.pending == 0:
-        store.finish_edition(edition_id, now)
-    return ListReport(
-        item.name,
-        recipients=counts.sent + counts.failed + counts.pending,
-        sent=outcomes["sent"],
-        failed=outcomes["failed"],
-        pending=counts.pending,
-        edition_id=edition_id,
-        note=f"edition {edition_id}: sent {outcomes['sent']}, failed {outcomes['failed']}",
-        delivery_errors=tuple(errors),
-    )
-
-
-def _note_error(errors: list[str], error: str) -> None:
-    """Keep the first delivery errors for the report; a huge list's failures stay bounded."""
-    if len(errors) < _MAX_REPORTED_ERRORS:
-        errors.append(error)
-
-
 def _merge(report: ListReport, resumed: list[ListReport]) -> ListReport:
     """Fold reports of resumed editions into the list's report."""
     if not resumed:
@@ -584,71 +344,10 @@ def _merge(report: ListReport, resumed: list[ListReport]) -> ListReport:
     )
 
 
-def unsubscribe_key(settings: Settings, store: StateStore) -> bytes:
-    """The HMAC key for unsubscribe links: from the environment, else kept in the state file."""
-    value = os.environ.get(settings.unsubscribe_key_env)
-    return value.encode() if value else store.secret("unsubscribe")
-
-
 def _guids(edition: Edition) -> Iterator[str]:
     for summary in edition.summaries:
         yield summary.article.guid
         yield from summary.related_guids
-
-
-def _dump(rendered: RenderedEdition) -> bytes:
-    """Serialize a rendered edition for the delivery log, so a resumed send is identical."""
-    fields = {f.name: _encode(getattr(rendered, f.name)) for f in dataclasses.fields(rendered)}
-    return json.dumps(fields).encode()
-
-
-def _load(payload: bytes) -> RenderedEdition:
-    """The rendered edition stored by _dump."""
-    values: dict[str, Any] = {k: _decode(v) for k, v in json.loads(payload).items()}
-    return RenderedEdition(**values)
-
-
-def _encode(value: object) -> object:
-    """JSON-safe form of a field: bytes as base64, tuples as lists."""
-    if isinstance(value, bytes):
-        return {"b64": base64.b64encode(value).decode()}
-    if isinstance(value, tuple):
-        return [_encode(part) for part in value]
-    return value
-
-
-def _decode(value: object) -> object:
-    if isinstance(value, dict):
-        return base64.b64decode(value["b64"])
-    if isinstance(value, list):
-        return tuple(_decode(part) for part in value)
-    return value
-
-
-class _PendingValidators:
-    """Feed validators held back until the list's articles are safely recorded.
-
-    Saving an ETag before the edition is recorded would make the next run's conditional
-    GET answer 304 and lose the articles of a run that crashed. Keys carry the list name,
-    so two lists sharing a feed each see its new items.
-    """
-
-    def __init__(self, store: StateStore, list_name: str) -> None:
-        self._store = store
-        self._prefix = f"{list_name} "
-        self._pending: dict[str, tuple[str | None, str | None]] = {}
-
-    def get_validators(self, url: str) -> tuple[str | None, str | None]:
-        return self._store.get_validators(self._prefix + url)
-
-    def put_validators(self, url: str, etag: str | None, last_modified: str | None) -> None:
-        self._pending[url] = (etag, last_modified)
-
-    def commit(self) -> None:
-        """Save the held validators."""
-        for url, (etag, modified) in self._pending.items():
-            self._store.put_validators(self._prefix + url, etag, modified)
-        self._pending.clear()
 
 
 def _archive(

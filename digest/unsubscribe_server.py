@@ -22,8 +22,8 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import unquote, urlsplit
 
+from .delivery import unsubscribe_key
 from .errors import DigestError
-from .pipeline import unsubscribe_key
 from .settings import Settings
 from .state import StateStore
 from .subscriber_edits import unsubscribe
