@@ -1,0 +1,30 @@
+"""The state store: one SQLite file that remembers what digest has done.
+
+`store.StateStore` is the one way in; `log.DeliveryLog` holds its editions and delivery
+log methods, `records` the values it returns, `lock` the run lock.
+"""
+
+from __future__ import annotations
+
+from .lock import RunLockedError, run_lock
+from .records import (
+    DeliveryCounts,
+    DeliveryStatus,
+    EditionRecord,
+    EditionStatus,
+    FetchStatus,
+    SlotStatus,
+)
+from .store import StateStore
+
+__all__ = [
+    "DeliveryCounts",
+    "DeliveryStatus",
+    "EditionRecord",
+    "EditionStatus",
+    "FetchStatus",
+    "RunLockedError",
+    "SlotStatus",
+    "StateStore",
+    "run_lock",
+]
