@@ -553,3 +553,44 @@ def test_sigterm_mid_send_then_restart_gives_everyone_one_copy(tmp_path, smtp_se
     output = log.read_text()
     assert "Traceback" not in output
     assert output.count("digest.daemon: stopped") == 2 and "edition list=daily" in output
+
+
+def test_serve_also_serves_the_unsubscribe_endpoint(tmp_path):
+    import urllib.error
+    import urllib.request
+
+    from .smtp_helpers import free_port
+
+    path = write_config(tmp_path)
+    settings = load_settings(path, environ={})
+    port = free_port()
+    answers: list[int] = []
+
+    def forge_a_post() -> None:
+        try:
+            wait_for(lambda: bool(slot_rows(settings)))
+            request = urllib.request.Request(
+                f"http://127.0.0.1:{port}/u/Zm9v.YmFy", data=b"List-Unsubscribe=One-Click"
+            )
+            try:
+                urllib.request.urlopen(request, timeout=5)
+            except urllib.error.HTTPError as exc:
+                answers.append(exc.code)
+        finally:
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    helper = threading.Thread(target=forge_a_post)
+    helper.start()
+    args = ["serve", "--config", str(path), "--unsubscribe", f"127.0.0.1:{port}"]
+    result = CliRunner().invoke(cli, args, catch_exceptions=False)
+    helper.join(10)
+
+    assert result.exit_code == 0, result.output
+    assert answers == [403]
+
+
+def test_serve_refuses_a_bad_unsubscribe_address(tmp_path):
+    path = write_config(tmp_path)
+    result = CliRunner().invoke(cli, ["serve", "--config", str(path), "--unsubscribe", "8025"])
+    assert result.exit_code == 2
+    assert "'8025' is not HOST:PORT" in result.output

@@ -14,7 +14,9 @@ import click
 
 from ..config import config_path, load_settings
 from ..daemon import Daemon
+from ..errors import ConfigError
 from ..schedule import next_editions
+from ..settings import Settings
 from ._base import cli, config_option, load
 
 _LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -22,14 +24,52 @@ _LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 @cli.command(name="serve")
 @config_option
-def serve_command(config: Path | None) -> None:
+@click.option(
+    "--unsubscribe",
+    "unsubscribe_at",
+    metavar="HOST:PORT",
+    default=None,
+    help="Also serve the one-click unsubscribe endpoint here, e.g. 127.0.0.1:8025.",
+)
+def serve_command(config: Path | None, unsubscribe_at: str | None) -> None:
     """Run the scheduler daemon in the foreground; SIGTERM/SIGINT stop it, SIGHUP reloads."""
     path = config_path(config)
     settings = load_settings(path)
+    address = _address(unsubscribe_at) if unsubscribe_at else None
     _log_with_times()
     daemon = Daemon(path, settings)
-    with _signals(daemon):
+    with _signals(daemon), _unsubscribe_endpoint(settings, address):
         daemon.serve()
+
+
+def _address(text: str) -> tuple[str, int]:
+    """HOST:PORT as a pair; a usage error names the option when it is not one."""
+    host, _, port = text.rpartition(":")
+    if not host or not port.isdigit() or not 0 <= int(port) <= 65535:
+        raise click.BadParameter(f"{text!r} is not HOST:PORT", param_hint="--unsubscribe")
+    return host.strip("[]"), int(port)
+
+
+@contextmanager
+def _unsubscribe_endpoint(settings: Settings, address: tuple[str, int] | None) -> Iterator[None]:
+    """The unsubscribe endpoint in a thread beside the scheduler, when asked for."""
+    if address is None:
+        yield
+        return
+    from ..unsubscribe_server import serve_unsubscribe
+
+    try:
+        server = serve_unsubscribe(settings, *address)
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot serve the unsubscribe endpoint on {address[0]}:{address[1]}: {exc.strerror}.",
+            hint="choose a free port with --unsubscribe HOST:PORT",
+        ) from exc
+    try:
+        yield
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 @cli.command(name="schedule")
