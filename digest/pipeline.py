@@ -73,7 +73,7 @@ def run(
     `slot` (with `list_name`): the due time the daemon runs for; nothing is made when it
     was handled before. `stop`: when set, sending ends after the messages in flight.
     """
-    lists = _chosen(settings, list_name)
+    lists = settings.chosen_lists(list_name)
     with (
         StateStore(settings.state_path) as store,
         run_lock(settings.state_path),
@@ -155,7 +155,7 @@ def retry(
 
 def preview(settings: Settings, *, now: datetime, list_name: str | None = None) -> Preview:
     """Render what the list's sources hold within its window, sent before or not."""
-    item = _chosen(settings, list_name)[0]
+    item = settings.chosen_lists(list_name)[0]
     with (
         StateStore(settings.state_path) as store,
         collect.http_client(timeout=settings.collect.timeout) as client,
@@ -187,17 +187,6 @@ def _part(message: EmailMessage, subtype: str) -> str:
     """The decoded text of one part of a multipart/alternative message."""
     part = message.get_body((subtype,))
     return "" if part is None else str(part.get_content())
-
-
-def _chosen(settings: Settings, list_name: str | None) -> tuple[ListSettings, ...]:
-    """The lists a command works on; an unknown name is a usage error."""
-    if list_name is None:
-        return settings.lists
-    chosen = tuple(item for item in settings.lists if item.name == list_name)
-    if not chosen:
-        names = ", ".join(item.name for item in settings.lists)
-        raise ConfigError(f"no list named {list_name!r} in {settings.config_path}; lists: {names}.")
-    return chosen
 
 
 def _open(settings: Settings) -> AbstractContextManager[Sender]:

@@ -12,6 +12,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
+from .errors import ConfigError
+
 Transport = Literal["outbox", "smtp"]
 Security = Literal["starttls", "tls", "none"]
 SourceKind = Literal["feed", "folder", "page"]
@@ -179,6 +181,16 @@ class Settings(_Model):
     archive_url: str | None = None
     """Public address of archive_dir; ``{base_url}/archive`` when not set."""
     lists: tuple[ListSettings, ...]
+
+    def chosen_lists(self, list_name: str | None) -> tuple[ListSettings, ...]:
+        """Every list, or the one named; an unknown name is a ConfigError listing the names."""
+        if list_name is None:
+            return self.lists
+        chosen = tuple(item for item in self.lists if item.name == list_name)
+        if not chosen:
+            names = ", ".join(item.name for item in self.lists)
+            raise ConfigError(f"no list named {list_name!r} in {self.config_path}; lists: {names}.")
+        return chosen
 
     def list_timezone(self, item: ListSettings) -> str:
         """The IANA zone the list's dates are shown in."""

@@ -122,7 +122,7 @@ def import_opml(settings: Settings, opml_path: Path, list_name: str | None) -> I
 
 def list_sources(settings: Settings, list_name: str | None = None) -> tuple[SourceLine, ...]:
     """Every source of every list (or one), with its last fetch from the state file."""
-    lists = _lists(settings, list_name)
+    lists = settings.chosen_lists(list_name)
     with StateStore(settings.state_path) as store:
         statuses = store.fetch_statuses()
     return tuple(
@@ -138,7 +138,7 @@ def probe_sources(
     """Fetch every source of every list (or one) now; nothing is recorded or sent."""
     results: list[SourceProbe] = []
     with http_client(timeout=settings.collect.timeout) as client:
-        for item in _lists(settings, list_name):
+        for item in settings.chosen_lists(list_name):
             # No validators (a full fetch, never a 304) and no full-text pages: a quick look.
             gathered = gather(
                 item.sources,
@@ -154,16 +154,6 @@ def probe_sources(
     return tuple(results)
 
 
-def _lists(settings: Settings, list_name: str | None) -> tuple[ListSettings, ...]:
-    if list_name is None:
-        return settings.lists
-    chosen = tuple(item for item in settings.lists if item.name == list_name)
-    if not chosen:
-        names = ", ".join(item.name for item in settings.lists)
-        raise ConfigError(f"no list named {list_name!r} in {settings.config_path}; lists: {names}.")
-    return chosen
-
-
 def _one_list(settings: Settings, list_name: str | None) -> ListSettings:
     if list_name is None and len(settings.lists) > 1:
         names = ", ".join(item.name for item in settings.lists)
@@ -171,7 +161,7 @@ def _one_list(settings: Settings, list_name: str | None) -> ListSettings:
             f"{settings.config_path} has several lists ({names}); say which one to import into.",
             hint="pass --list NAME",
         )
-    return _lists(settings, list_name)[0]
+    return settings.chosen_lists(list_name)[0]
 
 
 def _read_opml(path: Path) -> list[tuple[str, str]]:
