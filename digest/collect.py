@@ -45,7 +45,15 @@ from .models import RawArticle
 from .pages import ValidatorStore, collect_page
 from .settings import SourceSettings
 
-__all__ = ["MAX_BYTES", "HostGate", "RetryPolicy", "ValidatorStore", "collect", "http_client"]
+__all__ = [
+    "MAX_BYTES",
+    "HostGate",
+    "RetryPolicy",
+    "ValidatorStore",
+    "collect",
+    "http_client",
+    "location",
+]
 
 log = logging.getLogger(__name__)
 
@@ -125,6 +133,11 @@ def collect(
     return tuple(result)
 
 
+def location(source: SourceSettings) -> str:
+    """Where a source reads from: its URL or path, as the config gives it; "" when neither."""
+    return source.url or (str(source.path) if source.path else "")
+
+
 # --- feed ------------------------------------------------------------------------------
 
 
@@ -137,22 +150,22 @@ def _collect_feed(
     retry: RetryPolicy,
     gate: HostGate | None,
 ) -> list[RawArticle]:
-    location = source.url or (str(source.path) if source.path else "")
-    if not location:
+    address = location(source)
+    if not address:
         raise SourceError(
             f"source {source.name!r}: a feed source needs a url (or a path to a feed file)",
             hint='set url = "https://…/feed.xml" for this source',
         )
-    where = f"source {source.name!r} ({location})"
-    if urlsplit(location).scheme.lower() not in ("http", "https"):
-        path = _local_path(location, where)
+    where = f"source {source.name!r} ({address})"
+    if urlsplit(address).scheme.lower() not in ("http", "https"):
+        path = _local_path(address, where)
         data = _read_feed_file(path, where, max_bytes=max_bytes)
         return _feed_articles(
             source.name, parse_feed(data, where, content_type="", charset=None, base=""), where
         )
-    etag, last_modified = validators.get_validators(location) if validators else (None, None)
+    etag, last_modified = validators.get_validators(address) if validators else (None, None)
     fetched = fetch(
-        location,
+        address,
         source=source.name,
         client=client,
         etag=etag,
@@ -174,12 +187,12 @@ def _collect_feed(
     articles = _feed_articles(source.name, feed, where)
     # Stored only after a successful parse, so a broken feed is fetched again next time.
     if validators is not None:
-        validators.put_validators(location, fetched.etag, fetched.last_modified)
+        validators.put_validators(address, fetched.etag, fetched.last_modified)
     return articles
 
 
-def _local_path(location: str, where: str) -> Path:
-    parts = urlsplit(location)
+def _local_path(address: str, where: str) -> Path:
+    parts = urlsplit(address)
     scheme = parts.scheme.lower()
     if scheme == "file":
         return Path(url2pathname(parts.path))
@@ -188,7 +201,7 @@ def _local_path(location: str, where: str) -> Path:
             f"{where}: unsupported URL scheme {scheme!r}",
             hint="use an http:// or https:// URL, or the path of a local feed file",
         )
-    return Path(location)
+    return Path(address)
 
 
 def _read_feed_file(path: Path, where: str, *, max_bytes: int) -> bytes:

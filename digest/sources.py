@@ -62,11 +62,6 @@ class SourceProbe:
     error: str | None
 
 
-def location(source: SourceSettings) -> str:
-    """Where a source reads from: its URL or path, as the config gives it."""
-    return source.url or (str(source.path) if source.path else "")
-
-
 def import_opml(settings: Settings, opml_path: Path, list_name: str | None) -> ImportReport:
     """Append the OPML file's feeds to a list in the config; skip those it already has."""
     item = _one_list(settings, list_name)

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import click
 
-from ..sources import import_opml, list_sources, location, probe_sources
+from ..collect import location
+from ..sources import import_opml, list_sources, probe_sources
 from ._base import cli, config_option, list_option, load
 
 
