@@ -22,7 +22,7 @@ from typing import Protocol
 
 from .errors import ConfigError
 from .subscribers import CSV_FIELDS, CommentedLines, normal_field
-from .tomltext import TomlFile, Values
+from .tomltext import TomlFile, Values, apply_changes
 
 
 class SubscriberFile(Protocol):
@@ -174,11 +174,7 @@ class CsvFile:
     def update(self, index: int, changes: Mapping[str, object]) -> None:
         entry = self.entries[index]
         assert entry is not None
-        for key, value in changes.items():
-            if value is None:
-                entry.pop(key, None)
-            else:
-                entry[key] = value
+        apply_changes(entry, changes)
         self._chunks[self._rows[index]] = self._row(entry)
 
     def add(self, values: Values) -> None:

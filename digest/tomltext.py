@@ -11,7 +11,7 @@ from __future__ import annotations
 import copy
 import re
 import tomllib
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -170,11 +170,7 @@ class TomlFile:
     def update(self, index: int, changes: Mapping[str, object]) -> None:
         entry = self.entries[index]
         assert entry is not None
-        for key, value in changes.items():
-            if value is None:
-                entry.pop(key, None)
-            else:
-                entry[key] = value
+        apply_changes(entry, changes)
         self._changes.setdefault(index, {}).update(changes)
 
     def add(self, values: Values) -> None:
@@ -266,7 +262,7 @@ class TomlFile:
             if self.entries[index] is None:
                 del array[index]
             elif index in self._changes:
-                _apply(array[index], self._changes[index])
+                apply_changes(array[index], self._changes[index])
         for entry in self.entries[self._count :]:
             if array is None:
                 array = parent[self._array[-1]] = tomlkit.aot()
@@ -283,13 +279,13 @@ def _key(name: str) -> str:
     return str(tomlkit.key(name).as_string())
 
 
-def _apply(table: Any, changes: Mapping[str, object]) -> None:
+def apply_changes(entry: MutableMapping[str, Any], changes: Mapping[str, object]) -> None:
+    """Set each changed key of one entry (a dict or a tomlkit table); None removes the key."""
     for key, value in changes.items():
         if value is None:
-            if key in table:
-                del table[key]
+            entry.pop(key, None)
         else:
-            table[key] = value
+            entry[key] = value
 
 
 def _get(data: Any, path: tuple[str, ...]) -> Any:
