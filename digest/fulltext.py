@@ -18,6 +18,7 @@ import re
 import httpx
 
 from .errors import SourceError
+from .feeds import TAG_RE
 from .fetch import DEFAULT_RETRY, MAX_BYTES, HostGate, RetryPolicy, fetch, is_http_url
 from .models import BodyFormat, RawArticle
 from .pages import PAGE_TYPES, decode_page
@@ -31,7 +32,6 @@ TEASER_WORDS = 150
 _INVISIBLE_RE = re.compile(
     r"<(script|style|template|noscript|svg)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL
 )
-_TAG_RE = re.compile(r"<[^>]*>")
 # What cut-off summaries end with, before any trailing arrows, brackets or punctuation.
 _CUT_OFF_RE = re.compile(
     r"(?:…|\.\.\.|\[\s*(?:…|\.\.\.)\s*\]|\bread\s+more|\bcontinue\s+reading\b[^.!?]{0,80})"
@@ -43,7 +43,7 @@ _CUT_OFF_RE = re.compile(
 def plain_text(body: str, body_format: BodyFormat) -> str:
     """A body's words without markup, whitespace squashed (a cheap stand-in for extract)."""
     if body_format == "html":
-        body = html.unescape(_TAG_RE.sub(" ", _INVISIBLE_RE.sub(" ", body)))
+        body = html.unescape(TAG_RE.sub(" ", _INVISIBLE_RE.sub(" ", body)))
     return " ".join(body.split())
 
 
