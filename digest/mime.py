@@ -77,20 +77,29 @@ def skeleton(text: str, page: str) -> tuple[tuple[bytes, ...], tuple[str, ...]]:
             f'Content-Type: text/{subtype}; charset="utf-8"\r\n'
             "Content-Transfer-Encoding: quoted-printable\r\n\r\n"
         ).encode("ascii")
-        parts = TOKEN_RE.split(body)
-        for index, part in enumerate(parts):
-            if index % 2:
-                slots.append(f"{fmt}:{part}")
-                pieces.append(b"")
-                continue
-            encoded = qp(part)
-            # A soft break before each slot starts the value on a fresh encoded line.
-            if index + 1 < len(parts) and encoded and not encoded.endswith(b"\n"):
-                encoded += SOFT_BREAK
-            pieces[-1] += encoded
+        encode_with_slots(fmt, body, pieces, slots)
         pieces[-1] += b"\r\n"
     pieces[-1] += f"--{boundary}--\r\n".encode("ascii")
     return tuple(pieces), tuple(slots)
+
+
+def encode_with_slots(fmt: str, body: str, pieces: list[bytes], slots: list[str]) -> None:
+    """Append body quoted-printable to pieces[-1], starting a new piece at each slot.
+
+    Each slot found is added to slots as ``<fmt>:<slot>``; personalize() fills it in
+    between the piece before it and the piece after.
+    """
+    parts = TOKEN_RE.split(body)
+    for index, part in enumerate(parts):
+        if index % 2:
+            slots.append(f"{fmt}:{part}")
+            pieces.append(b"")
+            continue
+        encoded = qp(part)
+        # A soft break before each slot starts the value on a fresh encoded line.
+        if index + 1 < len(parts) and encoded and not encoded.endswith(b"\n"):
+            encoded += SOFT_BREAK
+        pieces[-1] += encoded
 
 
 def subject_header(subject: str) -> bytes:

@@ -88,15 +88,6 @@ class VariantPlan:
 def text_only(rendered: RenderedEdition) -> RenderedEdition:
     """The same edition as a plain-text message, without the HTML alternative."""
     pieces = [_TEXT_HEAD]
-    slots = []
-    parts = mime.TOKEN_RE.split(rendered.text)
-    for index, part in enumerate(parts):
-        if index % 2:
-            slots.append(f"text:{part}")
-            pieces.append(b"")
-            continue
-        encoded = mime.qp(part)
-        if index + 1 < len(parts) and encoded and not encoded.endswith(b"\n"):
-            encoded += mime.SOFT_BREAK
-        pieces[-1] += encoded
+    slots: list[str] = []
+    mime.encode_with_slots("text", rendered.text, pieces, slots)
     return dataclasses.replace(rendered, html="", mime_body=tuple(pieces), mime_slots=tuple(slots))
