@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 log = logging.getLogger(__name__)
 
-__all__ = ["CleanText", "clean_text"]
+__all__ = ["Block", "CleanText", "clean_text"]
 
 Block = tuple[str, bool]
 """One paragraph of output and whether it is a heading."""

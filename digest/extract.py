@@ -17,7 +17,7 @@ import lxml.html
 import trafilatura
 from lxml import etree
 
-from .clean import clean_text
+from .clean import Block, clean_text
 from .models import Article, BodyFormat, RawArticle
 
 log = logging.getLogger(__name__)
@@ -76,13 +76,10 @@ def main_text(body: str, body_format: BodyFormat, url: str | None = None) -> Ext
 
 # --- HTML -----------------------------------------------------------------------------
 
-Block = tuple[str, bool]
-"""One paragraph of output and whether it is a heading."""
-
 # Elements whose text is never article text, whatever the page says.
 _INVISIBLE = ("script", "style", "noscript", "template", "svg", "iframe", "object", "embed")
-# Elements that start a new paragraph in the plain fallback conversion.
 _UTF8_PARSER = lxml.html.HTMLParser(encoding="utf-8")
+# Elements that start a new paragraph in the plain fallback conversion.
 _HEADING_TAGS = frozenset(("h1", "h2", "h3", "h4", "h5", "h6"))
 _BLOCK_TAGS = _HEADING_TAGS | {
     *("p", "div", "section", "article", "header", "footer", "main", "aside", "nav", "form"),
