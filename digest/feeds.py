@@ -1,7 +1,8 @@
 """Feed formats for the collect stage: RSS and Atom (through feedparser) and JSON Feed.
 
 parse_feed turns a document's bytes into a typed Feed; feedparser's untyped values are
-read here and nowhere else, so Any never leaves this module. Only collect.py imports it.
+read here and nowhere else, so Any never leaves this module. Only the collect stage's
+modules import it (collect.py; pages.py and folders.py for the title helpers).
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """HTTP for the collect stage: one bounded GET with a size cap, retries and conditional GET.
 
-Only collect.py imports this module. Every failure becomes a SourceError that names the
-source and the URL, so one broken source never stops a run.
+Only the collect stage's modules (collect, pages, fulltext, gather) and the sources
+commands use it. Every failure becomes a SourceError that names the source and the URL,
+so one broken source never stops a run.
 """
 
 from __future__ import annotations

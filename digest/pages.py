@@ -1,6 +1,7 @@
 """Web pages for the collect stage: a `page` source, and decoding and titling any HTML page.
 
-Only collect.py (and folders.py, for local HTML files) imports this module.
+Only the collect stage's modules import it: collect.py, folders.py (local HTML files),
+fulltext.py (linked pages) and gather.py (ValidatorStore).
 """
 
 from __future__ import annotations

@@ -1,9 +1,10 @@
-"""Sentences and words for summarize: a sumy-compatible tokenizer over syntok.
+"""Sentences and words for summarize: a sumy-compatible tokenizer over nupunkt and syntok.
 
-sumy's own ``Tokenizer`` needs NLTK's punkt data, which digest never downloads. syntok is
-a pure-Python, rule-based splitter that handles news text well (quotes, abbreviations,
-initials); it is wrapped here with the two methods sumy's document model calls:
-``to_sentences(paragraph)`` and ``to_words(sentence)``.
+sumy's own ``Tokenizer`` needs NLTK's punkt data, which digest never downloads. nupunkt
+(Punkt without NLTK, fast) splits first; syntok, a pure-Python rule-based splitter that
+handles news text well (quotes, abbreviations, initials) but is slower, checks the
+sentences where Punkt is weakest. They are wrapped here with the two methods sumy's
+document model calls: ``to_sentences(paragraph)`` and ``to_words(sentence)``.
 """
 
 from __future__ import annotations

@@ -1,11 +1,12 @@
 """Summarize: condense an article into a few key points, whole sentences in the article's order.
 
-The text is split by :class:`digest.sentences.Tokenizer` (syntok, no NLTK data) into sumy's
-document model; titles, sub-headings and non-sentences (captions, clutter lines) become
-sumy headings, so that no algorithm ever returns them. ``algorithm`` picks one of sumy's
-summarizers, ``"lead"`` (the first good sentences) or ``"digest"``, our own selector: a
-position-aware centrality (PacSum, Zheng & Lapata 2019) over TF-IDF cosine similarities,
-with a position prior and a preference for readable sentences.
+The text is split by :class:`digest.sentences.Tokenizer` (nupunkt and syntok, no NLTK
+data) into sumy's document model; titles, sub-headings and non-sentences (captions,
+clutter lines) become sumy headings, so that no algorithm ever returns them.
+``algorithm`` picks one of sumy's summarizers, ``"lead"`` (the first good sentences) or
+``"digest"``, our own selector: a position-aware centrality (PacSum, Zheng & Lapata 2019)
+over TF-IDF cosine similarities, with a position prior and a preference for readable
+sentences.
 """
 
 from __future__ import annotations
