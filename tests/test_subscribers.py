@@ -334,6 +334,10 @@ def test_cli_subscriber_commands(tmp_path):
     result = invoke("subscribers", "list", "--config", config)
     assert result.exit_code == 2 and "choose one with --list NAME" in result.output
 
+    result = invoke("subscribers", "list", "--config", config, "--list", "nope")
+    assert result.exit_code == 2 and "Error: no list named 'nope'" in result.output
+    assert "lists: daily, weekly" in result.output
+
     result = invoke(
         "subscribers",
         "add",

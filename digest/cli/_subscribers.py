@@ -206,17 +206,10 @@ def _set(config: Path | None, list_name: str | None, email: str, status: Subscri
 
 def _one_list(settings: Settings, list_name: str | None) -> ListSettings:
     """The list a subscriber command is about: --list, or the config's only list."""
-    names = [item.name for item in settings.lists]
-    if list_name is None:
-        if len(settings.lists) == 1:
-            return settings.lists[0]
-        usage(f"this config has several lists ({', '.join(names)}); choose one with --list NAME")
-    for item in settings.lists:
-        if item.name == list_name:
-            return item
-    raise ConfigError(
-        f"no list named {list_name!r} in {settings.config_path}; lists: {', '.join(names)}."
-    )
+    if list_name is None and len(settings.lists) > 1:
+        names = ", ".join(item.name for item in settings.lists)
+        usage(f"this config has several lists ({names}); choose one with --list NAME")
+    return settings.chosen_lists(list_name)[0]
 
 
 @contextmanager
