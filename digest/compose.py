@@ -42,11 +42,6 @@ class TopicFilter:
         self._edition = edition
         self._matches: dict[str, frozenset[int]] = {}
 
-    def select(self, topics: Iterable[str], max_items: int | None = None) -> tuple[Summary, ...]:
-        """The edition's items these topics pick, in edition order, at most max_items."""
-        summaries = self._edition.summaries
-        return tuple(summaries[index] for index in self.positions(topics, max_items))
-
     def positions(self, topics: Iterable[str], max_items: int | None = None) -> tuple[int, ...]:
         """Indexes of the items these topics pick, in edition order, at most max_items."""
         wanted: set[int] | None = None
