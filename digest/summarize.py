@@ -160,8 +160,7 @@ def key_points(
         return ()
     tokenizer = Tokenizer(language or "")
     document = _document(text, tokenizer, title=title, headings=headings)
-    sentences = [str(sentence) for sentence in document.sentences]
-    if not sentences:
+    if not document.sentences:
         return ()
     lang = _language(language or _guess_language(text))
     candidates = _candidates(document.sentences, lang)
