@@ -124,16 +124,12 @@ class DeliveryLog:
         ).fetchall()
         return {variant: count for variant, count in rows}
 
-    # unsubscribes --------------------------------------------------------------------
-
     def last_edition_time(self, list_name: str) -> datetime | None:
         """When the list's latest edition was made, or None before its first."""
         row = self._db.execute(
             "SELECT MAX(created) FROM editions WHERE list_name = ?", (list_name,)
         ).fetchone()
         return datetime.fromisoformat(row[0]) if row and row[0] else None
-
-    # scheduled slots ---------------------------------------------------------------
 
     def unfinished_editions(self, list_name: str | None = None) -> list[EditionRecord]:
         """Editions whose sending was interrupted, oldest first."""

@@ -2,12 +2,15 @@
 
 Tables: ``seen`` (articles each list has sent), ``validators`` (ETag/Last-Modified of
 feeds), ``summaries`` (key points cached by content hash), ``editions`` (each edition
-made, with what is needed to finish sending it) and ``deliveries`` (the delivery log:
-one row per edition and recipient, written before and after the hand-off) and ``slots``
-(what the scheduler did about each due time of a list: an edition, nothing new, missed).
-``source_fetches`` keeps each source's last fetch (when, how many items, what failed),
-and ``seen`` also holds ``url:<canonical URL>`` keys, so an article that comes back
-under a new guid, or from another source, is still sent once.
+made, with what is needed to finish sending it), ``variants`` (an edition's other
+renders, for subscribers whose topics pick other items), ``deliveries`` (the delivery
+log: one row per edition and recipient, pending when the edition is recorded, marked
+after the hand-off), ``slots`` (what the scheduler did about each due time of a list:
+an edition, nothing new, missed), ``source_fetches`` (each source's last fetch: when,
+how many items, what failed), ``unsubscribes`` (who left a list by the one-click link)
+and ``secrets`` (the unsubscribe key, made on first use). ``seen`` also holds
+``url:<canonical URL>`` keys, so an article that comes back under a new guid, or from
+another source, is still sent once.
 """
 
 from __future__ import annotations
@@ -200,7 +203,7 @@ class StateStore(DeliveryLog):
             (key, json.dumps(list(key_points))),
         )
 
-    # editions and the delivery log -----------------------------------------------------
+    # unsubscribes --------------------------------------------------------------------
 
     def record_unsubscribe(self, list_name: str, email: str, when: datetime) -> bool:
         """Remember that this address left the list; False if it already had."""
@@ -226,6 +229,8 @@ class StateStore(DeliveryLog):
         )
         return cursor.rowcount > 0
 
+    # scheduled slots ---------------------------------------------------------------
+
     def slot_status(self, list_name: str, slot: datetime) -> SlotStatus | None:
         """What became of this due time of the list, or None when nothing yet."""
         row = self._db.execute(
@@ -247,6 +252,8 @@ class StateStore(DeliveryLog):
             (list_name, to_iso(slot), status, to_iso(datetime.now(UTC))),
         )
         return cursor.rowcount == 1
+
+    # secrets -----------------------------------------------------------------------
 
     def secret(self, name: str) -> bytes:
         """A random secret kept in the store, made on first use (e.g. the unsubscribe key)."""
