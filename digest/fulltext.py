@@ -49,7 +49,10 @@ def plain_text(body: str, body_format: BodyFormat) -> str:
 
 def is_teaser(body: str, body_format: BodyFormat, *, min_words: int = TEASER_WORDS) -> bool:
     """True when a feed entry's body looks like a summary of a longer page."""
-    text = plain_text(body, body_format)
+    return _is_teaser_text(plain_text(body, body_format), min_words)
+
+
+def _is_teaser_text(text: str, min_words: int) -> bool:
     return len(text.split()) < min_words or bool(_CUT_OFF_RE.search(text[-160:]))
 
 
@@ -66,7 +69,8 @@ def with_full_text(
     """The article with its linked page as body when it is a teaser (or mode is "always")."""
     if mode == "never" or not is_http_url(article.url):
         return article
-    if mode == "auto" and not is_teaser(article.body, article.body_format, min_words=min_words):
+    teaser = plain_text(article.body, article.body_format)
+    if mode == "auto" and not _is_teaser_text(teaser, min_words):
         return article
     try:
         fetched = fetch(
@@ -90,8 +94,7 @@ def with_full_text(
         return article
     page = decode_page(fetched.content, fetched.charset)
     body_format: BodyFormat = "text" if fetched.content_type == "text/plain" else "html"
-    teaser_words = len(plain_text(article.body, article.body_format).split())
-    if len(plain_text(page, body_format).split()) <= teaser_words:
+    if len(plain_text(page, body_format).split()) <= len(teaser.split()):
         problem = "the linked page says no more than the feed"
         log.warning("%s: %s; kept the feed's teaser of %r", where, problem, article.title)
         return article
