@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Literal
 
 import httpx
 
@@ -174,7 +175,7 @@ def fetch(
     *,
     source: str,
     client: httpx.Client,
-    kind: str = "feed",
+    kind: Literal["feed", "page"] = "feed",
     etag: str | None = None,
     last_modified: str | None = None,
     max_bytes: int = MAX_BYTES,
