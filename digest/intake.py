@@ -8,7 +8,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import datetime
 
 import httpx
@@ -35,7 +35,7 @@ def collect_sources(
     validators: collect.ValidatorStore | None,
     now: datetime,
     progress: Progress | None,
-    is_wanted: Callable[[RawArticle], bool] | None = None,
+    is_wanted: collect.Wanted | None = None,
     status: StateStore | None = None,
 ) -> tuple[list[RawArticle], tuple[str, ...]]:
     """Every source's articles, fetched concurrently and politely (gather.py).
