@@ -118,9 +118,14 @@ def find(file: SubscriberFile, email: str) -> int | None:
     """The index of the entry with this address (any case), or None."""
     key = email.strip().casefold()
     for index, entry in enumerate(file.entries):
-        if entry is not None and str(entry.get("email", "")).strip().casefold() == key:
+        if entry is not None and address_key(entry) == key:
             return index
     return None
+
+
+def address_key(entry: Values) -> str:
+    """The entry's address as edits compare it: stripped and case-folded."""
+    return str(entry.get("email", "")).strip().casefold()
 
 
 class CsvFile:

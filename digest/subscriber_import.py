@@ -18,7 +18,7 @@ from .models import Subscriber
 from .settings import ListSettings, Settings
 from .state import StateStore
 from .subscriber_edits import editing, values_of
-from .subscriber_files import find
+from .subscriber_files import SubscriberFile, address_key
 from .subscribers import FIELDS, normal_field, subscriber_from
 
 _COLUMNS = {
@@ -82,6 +82,7 @@ def import_csv(
     seen: dict[str, int] = {}
     with editing(settings, item, is_dry_run=is_dry_run) as files:
         report = ImportReport(files[-1].path, ignored_columns=ignored)
+        known = _locations(files)  # rows added below are caught as duplicates by `seen`
         for line, values in rows:
             where = f"{source}:{line}"
             if isinstance(values, str):
@@ -96,7 +97,7 @@ def import_csv(
                 report.skipped.append(f"{where}: duplicate of line {seen[key]}; skipped")
                 continue
             seen[key] = line
-            located = next(((f, i) for f in files if (i := find(f, key)) is not None), None)
+            located = known.get(key)
             if located is None:
                 if key in gone:
                     report.skipped.append(
@@ -125,6 +126,16 @@ def import_csv(
             else:
                 report.unchanged += 1
     return report
+
+
+def _locations(files: list[SubscriberFile]) -> dict[str, tuple[SubscriberFile, int]]:
+    """Where each address (case-folded) is, as `find` answers it, found in one pass."""
+    found: dict[str, tuple[SubscriberFile, int]] = {}
+    for file in files:
+        for index, entry in enumerate(file.entries):
+            if entry is not None:
+                found.setdefault(address_key(entry), (file, index))
+    return found
 
 
 def _changes(
