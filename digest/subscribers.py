@@ -277,13 +277,12 @@ def csv_rows(handle: TextIO) -> Iterator[tuple[int, dict[str, str] | str]]:
         yield lines.number, "empty file; start it with a header row: email,name"
         return
     names = [normal_field(cell) for cell in header]
-    if "email" in names:
-        for cell, name in zip(header, names, strict=True):
-            if name not in FIELDS:
-                yield lines.number, unknown_field(cell.strip())
     if "email" not in names:
         yield lines.number, "no 'email' column in the header row; start the file with email,name"
         return
+    for cell, name in zip(header, names, strict=True):
+        if name not in FIELDS:
+            yield lines.number, unknown_field(cell.strip())
     for cells in reader:
         if not any(cell.strip() for cell in cells):
             continue
