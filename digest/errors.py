@@ -4,6 +4,7 @@
     ├── ConfigError       bad or missing config, template or path         → exit 2
     ├── SourceError       one source failed to fetch or parse             → logged, run goes on
     ├── RenderError       a template failed or used an undefined variable
+    ├── RunLockedError    another run holds the run lock (state/lock.py)   → exit 1
     └── DeliveryError     SMTP connect/refused, outbox not writable
         └── SmtpAuthError the SMTP server refused the login
 

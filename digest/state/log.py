@@ -189,7 +189,13 @@ class DeliveryLog:
     def mark_delivery(
         self, edition_id: int, email: str, status: DeliveryStatus, error: str | None = None
     ) -> None:
-        """Record the outcome of one hand-off; the row is durable when this returns."""
+        """Record the outcome of one hand-off; it survives a crash of the process once this returns.
+
+        The store runs SQLite in WAL mode with synchronous=NORMAL: a power cut (not a
+        process crash) may lose the last few marks, and those recipients would get the
+        edition again on resume. synchronous=FULL would close that gap at an fsync per
+        message, which would cap delivery far below the SMTP pool's rate.
+        """
         self._db.execute(
             "UPDATE deliveries SET status = ?, error = ?, attempts = attempts + 1, updated = ?"
             " WHERE edition_id = ? AND email = ?",
