@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import datetime
 
 from . import render
 from .errors import RenderError
@@ -25,7 +25,7 @@ class CheckResult:
     summary: str
 
 
-def check(settings: Settings) -> CheckResult:
+def check(settings: Settings, *, now: datetime) -> CheckResult:
     """Check subscribers, sources and templates of every list (the TOML is already valid)."""
     problems: list[str] = []
     warnings: list[str] = []
@@ -37,7 +37,7 @@ def check(settings: Settings) -> CheckResult:
         warnings.extend(_unsubscribed_warnings(settings, item, active))
         warnings.extend(_source_warnings(item))
         try:
-            for sample in _sample_editions(settings, item):
+            for sample in _sample_editions(settings, item, now):
                 render.render(sample, settings, item)
         except RenderError as exc:
             problems.append(f"[lists.{item.name}] templates: {exc}")
@@ -93,9 +93,8 @@ def _source_warnings(item: ListSettings) -> list[str]:
     return warnings
 
 
-def _sample_editions(settings: Settings, item: ListSettings) -> tuple[Edition, ...]:
+def _sample_editions(settings: Settings, item: ListSettings, now: datetime) -> tuple[Edition, ...]:
     """Editions that together exercise every branch of the templates: long, short, empty."""
-    now = datetime.now(UTC)
     article = Article(
         source="check",
         url="https://example.org/check",

@@ -9,6 +9,7 @@ import dataclasses
 import hashlib
 import logging
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 
 import httpx
@@ -16,7 +17,7 @@ import httpx
 from . import collect, extract, gather, summarize
 from .errors import DigestError, SourceError
 from .models import Article, RawArticle, Summary
-from .reports import Progress
+from .reports import LeftOut, Progress, Reason
 from .settings import ListSettings, Settings
 from .state import StateStore
 from .stories import group_stories
@@ -28,6 +29,17 @@ _SUMMARY_VERSION = "1"
 """Bump when the summarizer changes, so cached key points are made anew."""
 
 
+@dataclass(frozen=True, slots=True)
+class Collected:
+    """What a list's sources gave in one run."""
+
+    raws: tuple[RawArticle, ...]
+    errors: tuple[str, ...]
+    """One message per source that failed."""
+    fetched: frozenset[str]
+    """Names of the sources that were read without error."""
+
+
 def collect_sources(
     settings: Settings,
     item: ListSettings,
@@ -37,7 +49,7 @@ def collect_sources(
     progress: Progress | None,
     is_wanted: collect.Wanted | None = None,
     status: StateStore | None = None,
-) -> tuple[list[RawArticle], tuple[str, ...]]:
+) -> Collected:
     """Every source's articles, fetched concurrently and politely (gather.py).
 
     A failing source is logged, reported and skipped. Only articles that is_wanted
@@ -45,6 +57,7 @@ def collect_sources(
     """
     raws: list[RawArticle] = []
     errors: list[str] = []
+    fetched: set[str] = set()
     results = gather.gather(
         item.sources,
         now=now,
@@ -59,11 +72,13 @@ def collect_sources(
             name = result.source.name
             log.warning("list %s: source %s failed: %s", item.name, name, result.error)
             errors.append(str(result.error))
+        else:
+            fetched.add(result.source.name)
         raws.extend(result.articles)
         if status is not None:
             error = str(result.error) if result.error else None
             status.record_fetch(item.name, result.source.name, now, len(result.articles), error)
-    return raws, tuple(errors)
+    return Collected(tuple(raws), tuple(errors), frozenset(fetched))
 
 
 def article_keys(raw: RawArticle) -> set[str]:
@@ -72,33 +87,42 @@ def article_keys(raw: RawArticle) -> set[str]:
     return {raw.guid, key} if key else {raw.guid}
 
 
-def once(raws: Iterable[RawArticle]) -> list[RawArticle]:
-    """The articles without repeats: a guid or canonical URL met before in this run."""
+def left_out(raw: RawArticle | Article, reason: Reason) -> LeftOut:
+    """The record of an article the edition will not hold."""
+    return LeftOut(reason, raw.source, raw.title, raw.url or raw.guid)
+
+
+def once(raws: Iterable[RawArticle]) -> tuple[list[RawArticle], list[LeftOut]]:
+    """The articles without repeats (a guid or canonical URL met before in this run)."""
     taken: set[str] = set()
     kept = []
+    repeats = []
     for raw in raws:
         keys = article_keys(raw)
         if taken.isdisjoint(keys):
             kept.append(raw)
         else:
             log.info("dropped %s from %s: the same article came earlier", raw.url, raw.source)
+            repeats.append(left_out(raw, "repeated in this run"))
         taken |= keys
-    return kept
+    return kept, repeats
 
 
 def summaries(
-    item: ListSettings, raws: list[RawArticle], store: StateStore, progress: Progress | None
-) -> list[Summary]:
+    item: ListSettings, raws: Iterable[RawArticle], store: StateStore, progress: Progress | None
+) -> tuple[list[Summary], list[LeftOut]]:
     """Extract each article, merge those telling one story, summarize each story once.
 
-    An article that fails is logged and left out; the others go on.
+    An article that fails is logged and left out (and returned as such); the others go on.
     """
     articles = []
+    failed = []
     for raw in raws:
         try:
             articles.append(_extract(raw))
         except DigestError as exc:
             log.warning("list %s: skipping %s: %s", item.name, raw.url or raw.guid, exc)
+            failed.append(left_out(raw, "with no text"))
     stories = group_stories(articles)
     summaries = []
     for done, story in enumerate(stories, start=1):
@@ -106,6 +130,7 @@ def summaries(
             summary = _summarize(item, story.article, store)
         except DigestError as exc:
             log.warning("list %s: skipping %s: %s", item.name, story.article.url, exc)
+            failed.append(left_out(story.article, "with no text"))
         else:
             related = tuple(other.guid for other in story.others)
             summaries.append(
@@ -115,7 +140,7 @@ def summaries(
             )
         if progress:
             progress(f"{item.name}: summarizing", done, len(stories))
-    return summaries
+    return summaries, failed
 
 
 def _extract(raw: RawArticle) -> Article:

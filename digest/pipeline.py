@@ -30,8 +30,8 @@ import httpx
 from . import archive, collect, compose, intake, render
 from .delivery import deliver, dump_rendered, load_rendered, unsubscribe_key
 from .errors import ConfigError, DigestError
-from .models import Edition, RawArticle, Recipient, RenderedEdition, Subscriber
-from .reports import ListReport, Progress, RunReport
+from .models import Edition, RawArticle, Recipient, RenderedEdition, Subscriber, Summary
+from .reports import LeftOut, ListReport, Progress, Reason, RunReport
 from .schedule import Schedule
 from .send import Sender, open_sender
 from .settings import ListSettings, Settings
@@ -160,8 +160,8 @@ def preview(settings: Settings, *, now: datetime, list_name: str | None = None) 
         StateStore(settings.state_path) as store,
         collect.http_client(timeout=settings.collect.timeout) as client,
     ):
-        raws, errors = intake.collect_sources(settings, item, client, None, now, None)
-        summaries = intake.summaries(item, raws, store, None)
+        collected = intake.collect_sources(settings, item, client, None, now, None)
+        summaries, _ = intake.summaries(item, collected.raws, store, None)
         edition = compose.compose(item, summaries, now=now, timezone=settings.list_timezone(item))
         rendered = render.render(edition, settings, item)
         reader = next(
@@ -179,7 +179,7 @@ def preview(settings: Settings, *, now: datetime, list_name: str | None = None) 
         _part(message, "html"),
         _part(message, "plain"),
         len(edition.summaries),
-        errors,
+        collected.errors,
     )
 
 
@@ -233,28 +233,50 @@ def _run_list(
     validators = intake.PendingValidators(store, item.name)
     since = _since(settings, item, store, now)
     seen = store.seen_keys(item.name)
+    known = store.known_sources(item.name)
 
-    def is_new(raw: RawArticle) -> bool:
-        """Within the edition's span and not sent before (by guid or canonical URL)."""
-        return (raw.published is None or raw.published >= since) and seen.isdisjoint(
-            intake.article_keys(raw)
-        )
+    def why_not(raw: RawArticle) -> Reason | None:
+        """Why an article is not new for this edition; None when it is.
+
+        New: not sent before (by guid or canonical URL), and published within the
+        edition's span, except on the first fetch of a source by this list, which
+        brings the source's newest items (up to its max_items) whatever their age.
+        """
+        if not seen.isdisjoint(intake.article_keys(raw)):
+            return "already sent"
+        if raw.source in known and raw.published is not None and raw.published < since:
+            return "older than the window"
+        return None
 
     status = None if is_dry_run else store
-    raws, errors = intake.collect_sources(
-        settings, item, client, validators, now, progress, is_new, status
+    collected = intake.collect_sources(
+        settings, item, client, validators, now, progress, lambda raw: why_not(raw) is None, status
     )
-    new = intake.once(raw for raw in raws if is_new(raw))
-    summaries = intake.summaries(item, new, store, progress)
+    dropped = [intake.left_out(raw, reason) for raw in collected.raws if (reason := why_not(raw))]
+    new, repeats = intake.once(raw for raw in collected.raws if why_not(raw) is None)
+    summaries, failed = intake.summaries(item, new, store, progress)
     edition = compose.compose(item, summaries, now=now, timezone=settings.list_timezone(item))
-    base = ListReport(item.name, articles=len(edition.summaries), source_errors=errors)
+    base = ListReport(
+        item.name,
+        articles=len(edition.summaries),
+        source_errors=collected.errors,
+        collected=len(collected.raws),
+        left_out=(*dropped, *repeats, *failed, *_not_composed(summaries, edition)),
+    )
+    for gone in base.left_out:
+        log.debug("list %s: left out %s (%s): %s", item.name, gone.url, gone.source, gone.reason)
+
+    def commit() -> None:
+        validators.commit()
+        store.record_known_sources(item.name, collected.fetched - known, now)
+
     if not edition.summaries and not item.send_when_empty:
         if not is_dry_run:
-            validators.commit()
+            commit()
             if slot is not None:
                 store.record_slot(item.name, slot, "empty")
-        log.info("list %s: nothing new since the last edition; skipped", item.name)
-        note = "nothing new since the last edition; nothing sent"
+        note = _empty_note(base, is_first=store.last_edition_time(item.name) is None)
+        log.info("list %s: %s", item.name, note)
         return _merge(dataclasses.replace(base, note=note), resumed)
     rendered = render.render(edition, settings, item)
     plan = VariantPlan(
@@ -278,7 +300,7 @@ def _run_list(
         slot=slot,
         also_seen=(key for s in edition.summaries if (key := seen_key(s.article.url))),
     )
-    validators.commit()
+    commit()
     _archive(edition, rendered, settings, item)
     delivered = deliver(
         settings, item, store, edition_id, rendered, get_sender, now, progress, stop=stop
@@ -287,8 +309,33 @@ def _run_list(
         delivered, note=delivered.note + _variant_note(plan), variants=plan.count
     )
     return _merge(
-        dataclasses.replace(delivered, articles=base.articles, source_errors=errors), resumed
+        dataclasses.replace(
+            delivered,
+            articles=base.articles,
+            source_errors=base.source_errors,
+            collected=base.collected,
+            left_out=base.left_out,
+        ),
+        resumed,
     )
+
+
+def _not_composed(summaries: list[Summary], edition: Edition) -> Iterator[LeftOut]:
+    """The summaries compose left out of the edition: no key points, or over the cap."""
+    chosen = {id(summary.article) for summary in edition.summaries}
+    for summary in summaries:
+        if id(summary.article) not in chosen:
+            reason: Reason = "beyond max_items" if summary.key_points else "with no text"
+            yield intake.left_out(summary.article, reason)
+
+
+def _empty_note(report: ListReport, *, is_first: bool) -> str:
+    """Why an edition has nothing to send, in one line."""
+    if not is_first and all(gone.reason == "already sent" for gone in report.left_out):
+        return "nothing new since the last edition; nothing sent"
+    if not report.collected:
+        return "no source has given an article yet; nothing sent"
+    return f"nothing to send ({report.left_out_summary()})"
 
 
 def _subscribers(settings: Settings, item: ListSettings, store: StateStore) -> Iterator[Subscriber]:

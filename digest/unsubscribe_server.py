@@ -17,6 +17,7 @@ from __future__ import annotations
 import html
 import logging
 import threading
+from collections.abc import Callable
 from datetime import UTC, datetime
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -67,15 +68,25 @@ button {{ font: inherit; padding: 10px 20px; border: 0; border-radius: 4px;
 """
 
 
+Clock = Callable[[], datetime]
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
 class UnsubscribeServer(ThreadingHTTPServer):
     """Serves the unsubscribe links of every list of one config."""
 
     daemon_threads = True
 
-    def __init__(self, settings: Settings, address: tuple[str, int]) -> None:
+    def __init__(
+        self, settings: Settings, address: tuple[str, int], clock: Clock = _utc_now
+    ) -> None:
         with StateStore(settings.state_path) as store:
             self.key = unsubscribe_key(settings, store)
         self.settings = settings
+        self.clock = clock
         self.titles = {item.name: item.title for item in settings.lists}
         super().__init__(address, _Handler)
 
@@ -86,20 +97,22 @@ class UnsubscribeServer(ThreadingHTTPServer):
         return f"http://{host!s}:{port}"
 
 
-def make_server(settings: Settings, host: str = "127.0.0.1", port: int = 8025) -> UnsubscribeServer:
+def make_server(
+    settings: Settings, host: str = "127.0.0.1", port: int = 8025, clock: Clock = _utc_now
+) -> UnsubscribeServer:
     """A bound, not yet serving unsubscribe server (port 0 picks a free port)."""
-    return UnsubscribeServer(settings, (host, port))
+    return UnsubscribeServer(settings, (host, port), clock)
 
 
 def serve_unsubscribe(
-    settings: Settings, host: str = "127.0.0.1", port: int = 8025
+    settings: Settings, host: str = "127.0.0.1", port: int = 8025, clock: Clock = _utc_now
 ) -> UnsubscribeServer:
     """Start the unsubscribe server in a daemon thread; stop it with `shutdown()`.
 
     For `digest serve`, which runs it beside the scheduler. Call `server_close()` after
     `shutdown()` to free the port.
     """
-    server = make_server(settings, host, port)
+    server = make_server(settings, host, port, clock)
     thread = threading.Thread(target=server.serve_forever, name="unsubscribe-server", daemon=True)
     thread.start()
     log.info("unsubscribe endpoint listening on %s", server.url)
@@ -162,7 +175,7 @@ class _Handler(BaseHTTPRequestHandler):
         settings = self.server.settings
         try:
             with StateStore(settings.state_path) as store:
-                unsubscribe(settings, list_name, email, store, datetime.now(UTC))
+                unsubscribe(settings, list_name, email, store, self.server.clock())
         except DigestError as exc:
             log.error("list %s: unsubscribe failed: %s", list_name, exc)
             self._page(

@@ -25,6 +25,20 @@ def shared_dir() -> Path:
     return path
 
 
+@pytest.fixture(autouse=True)
+def fixed_clock(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Commands run in a test read the test module's clock (its NOW), never the real one.
+
+    The command line reads $DIGEST_NOW instead of the system clock when it is set, so a
+    test that writes items dated at NOW and then runs `digest run` passes on any date.
+    """
+    now = getattr(request.module, "NOW", None)
+    if now is not None:
+        monkeypatch.setenv("DIGEST_NOW", now.isoformat())
+    else:
+        monkeypatch.delenv("DIGEST_NOW", raising=False)
+
+
 @pytest.fixture
 def feed_server() -> Iterator[FeedServer]:
     """A started loopback HTTP server for feeds and pages."""

@@ -180,8 +180,12 @@ class _Handler(BaseHTTPRequestHandler):
         if reply.body_delay:
             time.sleep(reply.body_delay)
         for number in range(reply.body_repeat):
-            if number and reply.chunk_delay and stopping.wait(reply.chunk_delay):
-                return
+            if number and reply.chunk_delay:
+                # time.sleep, not Event.wait(timeout): libfaketime (the date-shifted CI run)
+                # does not shift the monotonic deadline of a timed wait on a lock.
+                time.sleep(reply.chunk_delay)
+                if stopping.is_set():
+                    return
             self.wfile.write(body)
             if reply.chunk_delay:
                 self.wfile.flush()

@@ -53,6 +53,34 @@ def test_run_on_example_writes_outbox_then_nothing_new(example):
     assert second.output.count("nothing new") == 2
 
 
+@pytest.mark.parametrize("today", ["2026-12-01T06:00:00+00:00", "2031-06-01T06:00:00+00:00"])
+def test_the_first_run_of_the_example_sends_every_sample_article_on_any_date(
+    example, monkeypatch, today
+):
+    monkeypatch.setenv("DIGEST_NOW", today)
+
+    result = invoke("run", "--config", str(example))
+
+    assert result.exit_code == 0, result.output
+    assert "daily: 7 new articles, 4 sent" in result.output
+    assert "weekly: 4 new articles, 1 sent" in result.output
+
+
+def test_a_run_names_what_it_left_out_in_one_line_and_each_item_with_v(example, monkeypatch):
+    monkeypatch.setenv("DIGEST_NOW", "2026-11-27T06:00:00+00:00")
+    invoke("run", "--config", str(example), "--list", "daily")
+    note = example.parent / "sources" / "notes" / "new.txt"
+    note.write_text("A new note\n\n" + "The harbour ferry runs again from today. " * 5, "utf-8")
+
+    result = invoke("-v", "run", "--config", str(example), "--list", "daily")
+
+    assert "daily: 1 new article, 4 sent" in result.output
+    assert "  left out: 7 already sent (-v names them)" in result.output
+    assert "  left out (already sent): Eastbrook library starts a monthly repair café" in (
+        result.output
+    )
+
+
 def test_run_one_list_dry(example):
     result = invoke("run", "--config", str(example), "--list", "daily", "--dry-run")
     assert result.exit_code == 0

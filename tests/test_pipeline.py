@@ -185,3 +185,65 @@ def test_preview_renders_without_sending(tmp_path, feed_server: FeedServer):
     assert "Hello Ada" in result.text
     assert not settings.outbox.path.exists()
     assert run(settings, now=NOW).lists[0].sent == 3
+
+
+LATER = datetime(2031, 6, 1, 8, 0, tzinfo=UTC)
+"""Years after the sample feed's items (23 to 26 Nov 2026)."""
+
+
+def test_a_sources_first_fetch_brings_its_newest_items_whatever_their_age(
+    tmp_path, feed_server: FeedServer
+):
+    settings = make_config(tmp_path, feed_server.serve("/feed.xml", RSS))
+
+    first = run(settings, now=LATER).lists[0]
+
+    assert (first.articles, first.sent, first.collected) == (7, 3, 7)
+    assert first.left_out == ()
+
+
+def test_after_the_first_fetch_old_items_are_left_out_and_the_run_says_why(
+    tmp_path, feed_server: FeedServer
+):
+    feed = feed_server.serve("/feed.xml", Reply(body=b"<rss version='2.0'><channel/></rss>"), RSS)
+    settings = make_config(tmp_path, feed)
+    first = run(settings, now=LATER).lists[0]  # the feed is empty: now it is known
+    assert first.articles == 3  # the notes
+
+    second = run(settings, now=LATER).lists[0]  # the feed's items are 4½ years old
+
+    assert (second.articles, second.sent) == (0, 0)
+    assert second.left_out_summary() == "4 older than the window, 3 already sent"
+    assert second.note == "nothing to send (4 older than the window, 3 already sent)"
+    assert {gone.title for gone in second.left_out if gone.reason != "already sent"} == {
+        "Valley towns agree on a shared night bus service",
+        "School kitchens switch to regional produce",
+        "Old tram depot to become a neighbourhood workshop",
+        "Volunteers count record number of wintering birds at the reservoir",
+    }
+
+
+def test_a_source_added_later_brings_its_newest_items_once(tmp_path, feed_server: FeedServer):
+    settings = make_config(tmp_path, feed_server.serve("/feed.xml", RSS))
+    toml = settings.config_path.read_text(encoding="utf-8")
+    notes_only = toml[: toml.index('[[lists.daily.sources]]\nname = "Regional"')]
+    settings.config_path.write_text(notes_only, encoding="utf-8")
+    assert run(load_settings(settings.config_path, environ={}), now=LATER).lists[0].articles == 3
+
+    settings.config_path.write_text(toml, encoding="utf-8")  # the admin adds the feed
+    added = run(settings, now=LATER).lists[0]
+    again = run(settings, now=LATER).lists[0]
+
+    assert (added.articles, added.left_out_summary()) == (4, "3 already sent")
+    assert (again.articles, again.note) == (0, "nothing new since the last edition; nothing sent")
+
+
+def test_an_empty_first_run_says_no_source_gave_anything(tmp_path, feed_server: FeedServer):
+    empty = Reply(body=b"<rss version='2.0'><channel/></rss>")
+    settings = make_config(tmp_path, feed_server.serve("/feed.xml", empty))
+    for note in (tmp_path / "notes").iterdir():
+        note.unlink()
+
+    item = run(settings, now=NOW).lists[0]
+
+    assert item.note == "no source has given an article yet; nothing sent"

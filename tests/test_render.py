@@ -587,12 +587,12 @@ def test_check_reports_an_undefined_variable_in_a_theme(tmp_path: Path) -> None:
     # Only in the table of contents, which a short edition never shows: check must still see it.
     broken = THEME_HTML + "{% block toc %}{% if toc %}{{ toc_heading }}{% endif %}{% endblock %}\n"
     lst = _list(template_dir=_theme(tmp_path / "theme", broken))
-    result = check(_settings(lst))
+    result = check(_settings(lst), now=NOW)
     assert result.problems == (
         "[lists.daily] templates: template digest.html.j2 line 8: 'toc_heading' is undefined",
     )
     fine = _list(template_dir=_theme(tmp_path / "fine"))
-    assert check(_settings(fine)).problems == ()
+    assert check(_settings(fine), now=NOW).problems == ()
 
 
 def test_template_without_unsubscribe_link_is_refused(tmp_path: Path) -> None:

@@ -130,7 +130,7 @@ def test_post_unsubscribes_and_the_next_run_sends_nothing_to_that_address(settin
     )
 
     assert result.exit_code == 0, result.output
-    assert "1 new articles, 3 sent" in result.output
+    assert "1 new article, 3 sent" in result.output
     copies = delivered(settings)
     assert len(copies["lin@example.org"]) == 1
     assert {address: len(messages) for address, messages in copies.items()} == {

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import logging
+import os
+import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -76,6 +79,31 @@ def cli(verbose: int, debug: bool) -> None:
 def main() -> None:
     """Console-script entry point."""
     cli(prog_name="digest")
+
+
+_FIXED_NOW_ENV = "DIGEST_NOW"
+"""For tests only: the clock starts at this ISO time (with a zone) instead of the real one."""
+_FIRST_SEEN: dict[str, float] = {}
+"""When each $DIGEST_NOW value was first read (monotonic seconds), so its clock runs on."""
+
+
+def now() -> datetime:
+    """The current time, tz-aware UTC: the one place the command line reads the clock.
+
+    When $DIGEST_NOW holds an ISO time (tests set it, so that nothing depends on today's
+    date), the clock starts there when that value is first read and runs on at the real pace.
+    """
+    fixed = os.environ.get(_FIXED_NOW_ENV)
+    if not fixed:
+        return datetime.now(UTC)
+    try:
+        start = datetime.fromisoformat(fixed)
+    except ValueError as exc:
+        raise click.UsageError(f"${_FIXED_NOW_ENV} is not an ISO time: {fixed!r}") from exc
+    if start.tzinfo is None:
+        raise click.UsageError(f"${_FIXED_NOW_ENV} needs a time zone, e.g. {fixed}+00:00")
+    started = _FIRST_SEEN.setdefault(fixed, time.monotonic())
+    return start.astimezone(UTC) + timedelta(seconds=time.monotonic() - started)
 
 
 def load(config: Path | None) -> Settings:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
+import logging
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -14,8 +14,9 @@ import click
 
 from ..errors import ConfigError
 from ..pipeline import Progress, RunReport, preview, run
+from ..reports import count_words
 from ..settings import Settings
-from ._base import cli, config_option, list_option, load, usage
+from ._base import cli, config_option, list_option, load, now, usage
 
 
 @cli.command(name="run")
@@ -28,7 +29,7 @@ def run_command(config: Path | None, list_name: str | None, dry_run: bool) -> No
     with _progress() as progress:
         report = run(
             settings,
-            now=datetime.now(UTC),
+            now=now(),
             list_name=list_name,
             is_dry_run=dry_run,
             progress=progress,
@@ -50,7 +51,7 @@ def run_command(config: Path | None, list_name: str | None, dry_run: bool) -> No
 def preview_command(config: Path | None, list_name: str | None, out: Path | None) -> None:
     """Render a list's edition from what its sources hold now, without sending it."""
     settings = load(config)
-    result = preview(settings, now=datetime.now(UTC), list_name=list_name)
+    result = preview(settings, now=now(), list_name=list_name)
     for error in result.source_errors:
         click.echo(f"warning: {error}", err=True)
     if out is None:
@@ -71,7 +72,7 @@ def check_command(config: Path | None) -> None:
     from ..check import check
 
     settings = load(config)
-    result = check(settings)
+    result = check(settings, now=now())
     for line in result.warnings:
         click.echo(f"warning: {line}", err=True)
     if result.problems:
@@ -191,9 +192,14 @@ def _echo_report(settings: Settings, report: RunReport, is_dry_run: bool) -> Non
     """One line per list, then each failure, then where the mail went."""
     for item in report.lists:
         click.echo(
-            f"{item.list_name}: {item.articles} new articles, {item.sent} sent, "
+            f"{item.list_name}: {count_words(item.articles, 'new article')}, {item.sent} sent, "
             f"{item.failed} failed, {item.pending} pending. {item.note}"
         )
+        if item.left_out and item.articles:
+            click.echo(f"  left out: {item.left_out_summary()} (-v names them)")
+        if logging.getLogger().isEnabledFor(logging.INFO):  # -v
+            for gone in item.left_out:
+                click.echo(f"  left out ({gone.reason}): {gone.title or gone.url} [{gone.source}]")
         for error in item.source_errors:
             click.echo(f"  source failed: {error}", err=True)
         for error in item.delivery_errors[:20]:

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import sys
-from datetime import UTC, datetime
+from datetime import UTC
 from pathlib import Path
 
 import click
 
 from ..pipeline import retry
 from ..state import StateStore
-from ._base import cli, config_option, list_option, load
+from ._base import cli, config_option, list_option, load, now
 from ._commands import _progress
 
 
@@ -56,7 +56,7 @@ def retry_command(config: Path | None, edition: int) -> None:
     """Send an edition again, only to the recipients whose delivery failed."""
     settings = load(config)
     with _progress() as progress:
-        report = retry(settings, edition, now=datetime.now(UTC), progress=progress)
+        report = retry(settings, edition, now=now(), progress=progress)
     for item in report.lists:
         click.echo(f"{item.list_name}: {item.note}; {item.pending} pending.")
         for error in item.delivery_errors[:20]:

@@ -6,7 +6,6 @@ import logging
 import signal
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
 
@@ -17,7 +16,7 @@ from ..daemon import Daemon
 from ..errors import ConfigError
 from ..schedule import next_editions
 from ..settings import Settings
-from ._base import cli, config_option, load
+from ._base import cli, config_option, load, now
 
 _LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
@@ -37,7 +36,7 @@ def serve_command(config: Path | None, unsubscribe_at: str | None) -> None:
     settings = load_settings(path)
     address = _address(unsubscribe_at) if unsubscribe_at else None
     _log_with_times()
-    daemon = Daemon(path, settings)
+    daemon = Daemon(path, settings, clock=now)
     with _signals(daemon), _unsubscribe_endpoint(settings, address):
         daemon.serve()
 
@@ -59,7 +58,7 @@ def _unsubscribe_endpoint(settings: Settings, address: tuple[str, int] | None) -
     from ..unsubscribe_server import serve_unsubscribe
 
     try:
-        server = serve_unsubscribe(settings, *address)
+        server = serve_unsubscribe(settings, *address, clock=now)
     except OSError as exc:
         raise ConfigError(
             f"cannot serve the unsubscribe endpoint on {address[0]}:{address[1]}: {exc.strerror}.",
@@ -80,7 +79,7 @@ def _unsubscribe_endpoint(settings: Settings, address: tuple[str, int] | None) -
 def schedule_command(config: Path | None, count: int) -> None:
     """Print each list's next send times, in the list's own time zone."""
     settings = load(config)
-    for item, schedule, slots in next_editions(settings, now=datetime.now(UTC), count=count):
+    for item, schedule, slots in next_editions(settings, now=now(), count=count):
         click.echo(f"{item.name}: {item.schedule!r} in {schedule.zone.key}")
         for slot in slots:
             click.echo(f"  {schedule.local(slot):%a %Y-%m-%d %H:%M %Z}")

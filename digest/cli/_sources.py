@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import sys
-from datetime import UTC, datetime
+from datetime import UTC
 from pathlib import Path
 
 import click
 
 from ..collect import location
 from ..sources import import_opml, list_sources, probe_sources
-from ._base import cli, config_option, list_option, load
+from ._base import cli, config_option, list_option, load, now
 
 
 @cli.group(name="sources")
@@ -60,7 +60,7 @@ def list_command(config: Path | None, list_name: str | None) -> None:
 def test_command(config: Path | None, list_name: str | None) -> None:
     """Fetch every source now and say what it gives; nothing is recorded or sent."""
     settings = load(config)
-    results = probe_sources(settings, now=datetime.now(UTC), list_name=list_name)
+    results = probe_sources(settings, now=now(), list_name=list_name)
     for result in results:
         outcome = f"error: {result.error}" if result.error else f"{result.items} items"
         click.echo(f"{result.list_name}/{result.source.name}: {outcome}")

@@ -19,7 +19,7 @@ from ..state import StateStore
 from ..subscriber_edits import Change, add, export, remove, set_status
 from ..subscriber_import import import_csv
 from ..subscribers import STATUSES, SubscriberEntry, entries, split_topics
-from ._base import cli, config_option, load, usage
+from ._base import cli, config_option, load, now, usage
 
 list_choice = click.option(
     "--list", "list_name", default=None, help="The list [needed when the config has several]."
@@ -182,7 +182,7 @@ def unsubscribe_server_command(config: Path | None, host: str, port: int) -> Non
     from ..unsubscribe_server import make_server
 
     settings = load(config)
-    server = make_server(settings, host, port)
+    server = make_server(settings, host, port, now)
 
     def stop(signum: int, frame: FrameType | None) -> None:
         threading.Thread(target=server.shutdown, daemon=True).start()

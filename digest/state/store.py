@@ -19,6 +19,7 @@ import json
 import logging
 import os
 import sqlite3
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Self
@@ -86,6 +87,20 @@ CREATE TABLE IF NOT EXISTS slots (
 );
 """
 
+_KNOWN_SOURCES_SCHEMA = """
+CREATE TABLE known_sources (
+    list_name TEXT NOT NULL,
+    source_name TEXT NOT NULL,
+    first_fetched TEXT NOT NULL,
+    PRIMARY KEY (list_name, source_name)
+);
+INSERT OR IGNORE INTO known_sources (list_name, source_name, first_fetched)
+    SELECT list_name, source_name, fetched_at FROM source_fetches WHERE error IS NULL;
+"""
+"""``known_sources``: the sources each list has read once. A source's first fetch by a list
+brings its newest items whatever their age; later fetches keep to the list's window. A
+database made before this table counts the sources it fetched without error as known."""
+
 _SUBSCRIPTION_SCHEMA = """
 CREATE TABLE IF NOT EXISTS variants (
     edition_id INTEGER NOT NULL REFERENCES editions(id),
@@ -119,6 +134,7 @@ class StateStore(DeliveryLog):
             self._db.executescript(_SCHEMA)
             self._db.executescript(_SUBSCRIPTION_SCHEMA)
             self._add_variant_column()
+            self._add_known_sources()
         except (OSError, sqlite3.Error) as exc:
             raise ConfigError(
                 f"{path}: cannot open the state database: {exc}.",
@@ -136,6 +152,18 @@ class StateStore(DeliveryLog):
                 if "duplicate column" not in str(exc):
                     raise
 
+    def _add_known_sources(self) -> None:
+        """Make the known_sources table, seeded from the fetches made before it existed."""
+        query = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'known_sources'"
+        if self._db.execute(query).fetchone() is None:
+            try:
+                self._db.executescript(f"BEGIN IMMEDIATE;{_KNOWN_SOURCES_SCHEMA}COMMIT;")
+            except sqlite3.OperationalError as exc:  # another process made it just now
+                if self._db.in_transaction:
+                    self._db.execute("ROLLBACK")
+                if "already exists" not in str(exc):
+                    raise
+
     def __enter__(self) -> Self:
         return self
 
@@ -150,6 +178,23 @@ class StateStore(DeliveryLog):
         """Every key (guid, or ``url:`` + canonical URL) of what the list has sent."""
         rows = self._db.execute("SELECT guid FROM seen WHERE list_name = ?", (list_name,))
         return {row[0] for row in rows}
+
+    # sources a list has read ---------------------------------------------------------
+
+    def known_sources(self, list_name: str) -> set[str]:
+        """Names of the sources this list has read before (their first fetch is behind)."""
+        rows = self._db.execute(
+            "SELECT source_name FROM known_sources WHERE list_name = ?", (list_name,)
+        )
+        return {row[0] for row in rows}
+
+    def record_known_sources(self, list_name: str, names: Iterable[str], when: datetime) -> None:
+        """Remember that the list has read these sources (after their items are recorded)."""
+        self._db.executemany(
+            "INSERT OR IGNORE INTO known_sources (list_name, source_name, first_fetched)"
+            " VALUES (?, ?, ?)",
+            [(list_name, name, to_iso(when)) for name in names],
+        )
 
     # source fetch status -------------------------------------------------------------
 
