@@ -44,18 +44,60 @@ def load_settings(path: Path, environ: Mapping[str, str] | None = None) -> Setti
     env = os.environ if environ is None else environ
     data = _read_toml(path)
     base = path.resolve().parent
-    raw = _prepare(data, path, base)
+    secrets = _secrets_in_file(data)
+    hint = _SECRET_HINT if secrets else _HINT
+    raw = _prepare(_without_secrets(data), path, base)
     try:
         settings = Settings.model_validate(raw)
     except ValidationError as exc:
-        raise ConfigError(_describe(exc, path, data), hint=_HINT) from exc
-    problems = _check_semantics(settings, path)
+        raise ConfigError(_join(path, secrets + _describe(exc, data)), hint=hint) from exc
+    problems = secrets + _check_semantics(settings, path)
     if problems:
-        raise ConfigError(_join(path, problems), hint=_HINT)
+        raise ConfigError(_join(path, problems), hint=hint)
     return _with_dkim_key(_with_secrets(settings, path, env), path, env)
 
 
 _HINT = "see the commented example in config/digest.toml, then run `digest check`"
+_SECRET_HINT = (
+    "keep secrets in environment variables and name them in the config: "
+    '[smtp] password_env = "DIGEST_SMTP_PASSWORD", [dkim] key_env or key_file, '
+    'unsubscribe_key_env = "DIGEST_UNSUBSCRIBE_KEY"'
+)
+
+_SECRET_KEYS: tuple[tuple[str | None, str, str], ...] = (
+    ("smtp", "password", 'password_env = "DIGEST_SMTP_PASSWORD" (the variable\'s name)'),
+    ("dkim", "key", 'key_env = "DIGEST_DKIM_KEY" (a variable holding the PEM) or key_file'),
+    (None, "unsubscribe_key", 'unsubscribe_key_env = "DIGEST_UNSUBSCRIBE_KEY"'),
+)
+"""Keys that would put a secret in the file: (table, key, what to write instead)."""
+
+
+def _secrets_in_file(data: dict[str, Any]) -> list[str]:
+    """A problem for each secret written into the file itself, naming the key to use instead.
+
+    The file is kept in git and shown in reviews; a secret there leaks with it.
+    """
+    problems = []
+    for table, key, instead in _SECRET_KEYS:
+        holder = data if table is None else data.get(table)
+        if isinstance(holder, dict) and key in holder:
+            problems.append(
+                f"{_where([table] if table else [])}{key}: secrets never go in the config "
+                f"file; remove it and write {instead}, then export the secret in the "
+                "environment"
+            )
+    return problems
+
+
+def _without_secrets(data: dict[str, Any]) -> dict[str, Any]:
+    """The file's tables minus the secret keys (already reported), so none reaches Settings."""
+    clean = dict(data)
+    for table, key, _ in _SECRET_KEYS:
+        if table is None:
+            clean.pop(key, None)
+        elif isinstance(clean.get(table), dict):
+            clean[table] = {k: v for k, v in clean[table].items() if k != key}
+    return clean
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
@@ -131,7 +173,7 @@ def _under(base: Path, path: str) -> Path:
     return Path(os.path.normpath(base / Path(path).expanduser()))
 
 
-def _describe(exc: ValidationError, path: Path, data: dict[str, Any]) -> str:
+def _describe(exc: ValidationError, data: dict[str, Any]) -> list[str]:
     """Turn pydantic's errors into one line per mistake, in the file's own terms."""
     lines = []
     for error in exc.errors():
@@ -150,7 +192,7 @@ def _describe(exc: ValidationError, path: Path, data: dict[str, Any]) -> str:
             got = f", got {value!r}" if not isinstance(value, dict | list) else ""
             message = error["msg"][0].lower() + error["msg"][1:]
             lines.append(f"{where}'{key}': {message}{got}")
-    return _join(path, lines)
+    return lines
 
 
 def _join(path: Path, problems: Sequence[str]) -> str:

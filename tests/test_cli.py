@@ -166,3 +166,23 @@ def test_extract_file_and_jsonl():
 def test_extract_without_target_is_usage_error():
     result = CliRunner().invoke(cli, ["extract"])
     assert result.exit_code == 2
+
+
+def edit(config: Path, old: str, new: str) -> None:
+    text = config.read_text(encoding="utf-8")
+    assert old in text, old
+    config.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def test_check_refuses_a_password_in_the_file(example):
+    edit(example, "# password_env =", 'password = "hunter2"\n# password_env =')
+
+    result = invoke("check", "--config", str(example))
+
+    assert result.exit_code == 2
+    assert "[smtp] password: secrets never go in the config file" in result.output
+    assert (
+        "hint: keep secrets in environment variables and name them in the config: "
+        '[smtp] password_env = "DIGEST_SMTP_PASSWORD"' in result.output
+    )
+    assert "hunter2" not in result.output and "Traceback" not in result.output

@@ -119,3 +119,41 @@ def test_config_path_precedence():
     assert config_path("a.toml", {"DIGEST_CONFIG": "b.toml"}) == Path("a.toml")
     assert config_path(None, {"DIGEST_CONFIG": "b.toml"}) == Path("b.toml")
     assert config_path(None, {}) == Path("config/digest.toml")
+
+
+@pytest.mark.parametrize(
+    ("table", "key", "instead"),
+    [
+        ("[smtp]\n", 'password = "hunter2"', 'write password_env = "DIGEST_SMTP_PASSWORD"'),
+        (
+            '[dkim]\nselector = "s"\ndomain = "example.org"\n',
+            'key = "-----BEGIN PRIVATE KEY-----"',
+            'write key_env = "DIGEST_DKIM_KEY"',
+        ),
+        ("", 'unsubscribe_key = "k"', 'write unsubscribe_key_env = "DIGEST_UNSUBSCRIBE_KEY"'),
+    ],
+)
+def test_a_secret_written_in_the_file_is_refused(tmp_path, table, key, instead):
+    text = f"{key}\n{MINIMAL}" if not table else f"{MINIMAL}\n{table}{key}\n"
+    path = write(tmp_path, 'transport = "smtp"\n' + text)
+    with pytest.raises(ConfigError) as info:
+        load_settings(path, environ={"DIGEST_SMTP_PASSWORD": "x", "DIGEST_DKIM_KEY": "x"})
+    name = key.split(" ")[0]
+    where = table.split("\n")[0] + " " if table else ""
+    assert f"{where}{name}: secrets never go in the config file; remove it and {instead}" in str(
+        info.value
+    )
+    assert info.value.hint and "password_env" in info.value.hint
+    assert "hunter2" not in str(info.value) and "BEGIN" not in str(info.value)
+
+
+def test_a_secret_in_the_file_is_reported_with_the_other_mistakes(tmp_path):
+    path = write(
+        tmp_path,
+        MINIMAL.replace('title = "Daily"', 'titel = "Daily"') + '\n[smtp]\npassword = "x"\n',
+    )
+    with pytest.raises(ConfigError) as info:
+        load_settings(path, environ={})
+    assert "3 problems" in str(info.value)
+    assert "[smtp] password: secrets never go in the config file" in str(info.value)
+    assert "unknown key 'titel'" in str(info.value)
