@@ -13,6 +13,7 @@ import logging
 import os
 import tomllib
 from collections.abc import Mapping, Sequence
+from email.utils import parseaddr
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -271,6 +272,13 @@ def _check_semantics(settings: Settings, path: Path) -> list[str]:
             )
     if not settings.lists:
         problems.append("no lists defined; add a [lists.NAME] table with title and sources")
+    problems.extend(_check_addresses(settings))
+    if settings.smtp.username and not settings.smtp.password_env:
+        problems.append(
+            f"[smtp] username {settings.smtp.username!r} is set but password_env is not; "
+            "name the environment variable that holds the password: password_env = "
+            '"DIGEST_SMTP_PASSWORD" (or remove username for a server without AUTH)'
+        )
     if settings.archive_url is not None and not settings.archive_url.startswith(
         ("https://", "http://")
     ):
@@ -280,6 +288,21 @@ def _check_semantics(settings: Settings, path: Path) -> list[str]:
         )
     for item in settings.lists:
         problems.extend(_check_list(item))
+    return problems
+
+
+def _check_addresses(settings: Settings) -> list[str]:
+    """The From and Reply-To addresses: every message of every list carries them."""
+    problems = []
+    for key, value in (("sender", settings.sender), ("reply_to", settings.reply_to)):
+        if value is None:
+            continue
+        local, at, domain = parseaddr(value)[1].rpartition("@")
+        if not (at and local and domain):
+            problems.append(
+                f"{key}: {value!r} has no email address; "
+                f'write {key} = "Name <digest@your-domain.org>" or just the address'
+            )
     return problems
 
 

@@ -174,6 +174,17 @@ def edit(config: Path, old: str, new: str) -> None:
     config.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
+def test_check_reports_a_bad_sender_once_under_its_own_key(example):
+    edit(example, 'sender = "Digest <digest@example.org>"', 'sender = "not an address"')
+
+    result = invoke("check", "--config", str(example))
+
+    assert result.exit_code == 2
+    assert "sender: 'not an address' has no email address" in result.output
+    assert result.output.count("not an address") == 1
+    assert "templates" not in result.output and "[lists." not in result.output
+
+
 def test_check_refuses_a_password_in_the_file(example):
     edit(example, "# password_env =", 'password = "hunter2"\n# password_env =')
 

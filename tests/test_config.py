@@ -157,3 +157,27 @@ def test_a_secret_in_the_file_is_reported_with_the_other_mistakes(tmp_path):
     assert "3 problems" in str(info.value)
     assert "[smtp] password: secrets never go in the config file" in str(info.value)
     assert "unknown key 'titel'" in str(info.value)
+
+
+def test_smtp_username_without_password_env_is_refused(tmp_path):
+    path = write(tmp_path, MINIMAL + '\n[smtp]\nusername = "digest@example.org"\n')
+    with pytest.raises(ConfigError) as info:
+        load_settings(path, environ={})
+    assert (
+        "[smtp] username 'digest@example.org' is set but password_env is not; name the "
+        'environment variable that holds the password: password_env = "DIGEST_SMTP_PASSWORD"'
+    ) in str(info.value)
+
+
+@pytest.mark.parametrize("key", ["sender", "reply_to"])
+def test_an_address_without_email_is_reported_under_its_key(tmp_path, key):
+    text = MINIMAL.replace(
+        'sender = "d@example.org"', f'sender = "d@example.org"\n{key} = "not an address"'
+    )
+    text = text.replace('sender = "d@example.org"\n', "", 1) if key == "sender" else text
+    with pytest.raises(ConfigError) as info:
+        load_settings(write(tmp_path, text), environ={})
+    assert str(info.value).endswith(
+        f"digest.toml: {key}: 'not an address' has no email address; "
+        f'write {key} = "Name <digest@your-domain.org>" or just the address.'
+    )
