@@ -21,7 +21,7 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, ExitStack
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 
@@ -357,11 +357,25 @@ def _variant_note(plan: VariantPlan) -> str:
 def _since(settings: Settings, item: ListSettings, store: StateStore, now: datetime) -> datetime:
     """The oldest publication time an edition made now covers (see the module docstring)."""
     previous = store.last_edition_time(item.name)
-    limit = now - timedelta(hours=item.window_hours) if item.window_hours else None
+    limit = _hours_before(now, item.window_hours) if item.window_hours else None
     if previous is None:
         schedule = Schedule.of(item.schedule, settings.list_timezone(item))
         return limit or now - schedule.period(now)
     return max(previous, limit) if limit else previous
+
+
+_EARLIEST = datetime.min.replace(tzinfo=UTC)
+
+
+def _hours_before(now: datetime, hours: float) -> datetime:
+    """`now` minus `hours`, or the earliest datetime when that is before year 1.
+
+    A span reaching past what datetime can hold means "everything", not a crash.
+    """
+    try:
+        return now - timedelta(hours=hours)
+    except OverflowError:
+        return _EARLIEST
 
 
 def _merge(report: ListReport, resumed: list[ListReport]) -> ListReport:

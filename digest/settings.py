@@ -20,6 +20,10 @@ SourceKind = Literal["feed", "folder", "page"]
 FullText = Literal["auto", "always", "never"]
 Algorithm = Literal["digest", "lead", "lexrank", "textrank", "luhn", "lsa", "sumbasic", "kl"]
 
+MAX_HOURS = 100 * 365 * 24
+"""Longest span an hours setting may give (876000, 100 years, "all of it"): far inside
+what datetime arithmetic can hold (`inf`, or ~17.7M hours from today, crashed a run)."""
+
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -135,7 +139,7 @@ class ListSettings(_Model):
     algorithm: Algorithm = "digest"
     max_items: int = Field(default=20, ge=1)
     """Most articles in one edition."""
-    window_hours: float | None = Field(default=None, gt=0)
+    window_hours: float | None = Field(default=None, gt=0, le=MAX_HOURS)
     """How far back the first edition looks (default: the schedule's period); later
     editions cover the articles since the previous one, but never older than this."""
     send_when_empty: bool = False
@@ -153,7 +157,7 @@ class ListSettings(_Model):
 class ScheduleSettings(_Model):
     """How the daemon (`digest serve`) keeps the lists' schedules."""
 
-    grace_hours: float = Field(default=3.0, ge=0)
+    grace_hours: float = Field(default=3.0, ge=0, le=MAX_HOURS)
     """An edition missed while the daemon was down is sent on restart if at most this late."""
 
 

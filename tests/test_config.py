@@ -122,6 +122,37 @@ def test_config_path_precedence():
 
 
 @pytest.mark.parametrize(
+    ("hours", "got"), [("inf", "inf"), ("17700000", "17700000"), ("876000.5", "876000.5")]
+)
+def test_window_hours_beyond_100_years_is_refused_with_the_maximum(tmp_path, hours, got):
+    path = write(
+        tmp_path, MINIMAL.replace('title = "Daily"', f'title = "Daily"\nwindow_hours = {hours}')
+    )
+    with pytest.raises(ConfigError) as info:
+        load_settings(path, environ={})
+    assert (
+        f"[lists.daily] 'window_hours': input should be less than or equal to 876000, got {got}."
+        in str(info.value)
+    )
+
+
+def test_window_hours_of_100_years_is_accepted(tmp_path):
+    path = write(
+        tmp_path, MINIMAL.replace('title = "Daily"', 'title = "Daily"\nwindow_hours = 876000')
+    )
+    assert load_settings(path, environ={}).lists[0].window_hours == 876000
+
+
+def test_grace_hours_inf_is_refused(tmp_path):
+    path = write(tmp_path, MINIMAL + "\n[schedule]\ngrace_hours = inf\n")
+    with pytest.raises(
+        ConfigError,
+        match=r"\[schedule\] 'grace_hours': input should be less than or equal to 876000, got inf",
+    ):
+        load_settings(path, environ={})
+
+
+@pytest.mark.parametrize(
     ("table", "key", "instead"),
     [
         ("[smtp]\n", 'password = "hunter2"', 'write password_env = "DIGEST_SMTP_PASSWORD"'),

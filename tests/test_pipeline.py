@@ -16,7 +16,7 @@ from digest.config import load_settings
 from digest.models import Message
 from digest.pipeline import preview, run
 from digest.send import OutboxSender
-from digest.settings import Settings
+from digest.settings import MAX_HOURS, Settings
 
 from .conftest import ROOT
 from .feed_helpers import FeedServer, Reply
@@ -247,3 +247,20 @@ def test_an_empty_first_run_says_no_source_gave_anything(tmp_path, feed_server: 
     item = run(settings, now=NOW).lists[0]
 
     assert item.note == "no source has given an article yet; nothing sent"
+
+
+@pytest.mark.parametrize("hours", [MAX_HOURS, 1e12, float("inf")])
+def test_a_window_past_what_datetime_holds_takes_everything_instead_of_overflowing(
+    tmp_path, feed_server: FeedServer, hours
+):
+    url = feed_server.serve("/feed.xml", RSS)
+    settings = make_config(tmp_path, url)
+    # Past the config's limit only for Settings made in code; near year 1 even the limit overflows.
+    long = settings.model_copy(
+        update={"lists": (settings.lists[0].model_copy(update={"window_hours": hours}),)}
+    )
+    early = datetime(50, 1, 1, tzinfo=UTC) if hours == MAX_HOURS else NOW
+
+    report = run(long, now=early)
+
+    assert report.lists[0].sent == 3
