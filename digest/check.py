@@ -7,7 +7,9 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from . import render
+from .collect import location
 from .errors import RenderError
+from .fetch import is_http_url
 from .models import Article, Edition, Summary
 from .settings import ListSettings, Settings
 from .state import StateStore
@@ -27,7 +29,7 @@ class CheckResult:
 
 def check(settings: Settings, *, now: datetime) -> CheckResult:
     """Check subscribers, sources and templates of every list (the TOML is already valid)."""
-    problems: list[str] = []
+    problems = _outbox_problems(settings)
     warnings: list[str] = []
     subscribers = 0
     for item in settings.lists:
@@ -35,6 +37,7 @@ def check(settings: Settings, *, now: datetime) -> CheckResult:
         problems.extend(found)
         subscribers += len(active)
         warnings.extend(_unsubscribed_warnings(settings, item, active))
+        problems.extend(_source_problems(item))
         warnings.extend(_source_warnings(item))
         try:
             for sample in _sample_editions(settings, item, now):
@@ -79,18 +82,55 @@ def _unsubscribed_warnings(
     ]
 
 
-def _source_warnings(item: ListSettings) -> list[str]:
-    """Local sources that are not there now (they may appear before the next run)."""
-    warnings = []
+def _source_problems(item: ListSettings) -> list[str]:
+    """Sources a run cannot read as configured: missing local files and folders, bad URLs."""
+    problems = []
     for index, source in enumerate(item.sources):
         where = f"[lists.{item.name}.sources.{index}] ({source.name})"
-        if source.kind == "folder" and source.path and not source.path.is_dir():
-            warnings.append(f"{where}: folder {source.path} does not exist")
-        if source.url and "://" not in source.url and not source.url.startswith("/"):
-            warnings.append(f"{where}: url {source.url!r} is neither http(s) nor a file path")
+        local = source.local_path()
+        if source.kind == "folder" and local is not None and not local.is_dir():
+            what = "is not a folder" if local.exists() else "does not exist"
+            problems.append(
+                f"{where} path: folder {local} {what}; create it, or fix path "
+                "(relative paths are relative to the config file)"
+            )
+        elif source.kind == "feed" and local is not None and not local.is_file():
+            key = "url" if source.url else "path"
+            what = "is not a file" if local.exists() else "does not exist"
+            problems.append(
+                f"{where} {key}: feed file {local} {what}; fix {key} (relative paths are "
+                'relative to the config file), or give the feed\'s URL: url = "https://…"'
+            )
+        elif source.kind != "folder" and local is None and not is_http_url(location(source)):
+            key = "url" if source.url else "path"
+            problems.append(
+                f"{where} {key}: {location(source)!r} is not an http(s) URL"
+                + (" or a feed file" if source.kind == "feed" else "")
+                + '; use url = "https://…"'
+            )
+    return problems
+
+
+def _source_warnings(item: ListSettings) -> list[str]:
+    """What a run can do but probably should not: a list with nothing to read."""
     if not item.sources:
-        warnings.append(f"[lists.{item.name}]: no sources; its editions will always be empty")
-    return warnings
+        return [f"[lists.{item.name}]: no sources; its editions will always be empty"]
+    return []
+
+
+def _outbox_problems(settings: Settings) -> list[str]:
+    """An outbox that cannot become a Maildir: its path, or a folder above it, is a file."""
+    if settings.transport != "outbox":
+        return []
+    path = settings.outbox.path
+    blocker = next((p for p in (path, *path.parents) if p.exists()), None)
+    if blocker is None or blocker.is_dir():
+        return []
+    what = "is a file" if blocker == path else f"is inside {blocker}, which is a file"
+    return [
+        f"[outbox] path: {path} {what}, not a folder; the outbox is a Maildir folder, "
+        "so point path at a folder (it is created if missing) or move the file away"
+    ]
 
 
 def _sample_editions(settings: Settings, item: ListSettings, now: datetime) -> tuple[Edition, ...]:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
+from urllib.request import url2pathname
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
@@ -88,6 +90,24 @@ class SourceSettings(_Model):
     """Fetch an entry's linked page: "auto" when the feed gives only a teaser, or always/never."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    def local_path(self) -> Path | None:
+        """The file or folder on this machine the source reads; None when it is fetched.
+
+        A folder's path; a feed's path, or its url when that is a file: URI or a plain
+        path. An http(s) URL (or any other scheme) is not local.
+        """
+        if self.kind == "folder" or (self.kind == "feed" and not self.url):
+            return self.path
+        if self.kind != "feed" or self.url is None:
+            return None
+        parts = urlsplit(self.url)
+        scheme = parts.scheme.lower()
+        if scheme == "file":
+            return Path(url2pathname(parts.path))
+        if len(scheme) > 1:  # one letter is a Windows drive, not a scheme
+            return None
+        return Path(self.url)
 
 
 class CollectSettings(_Model):

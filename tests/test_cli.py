@@ -174,6 +174,62 @@ def edit(config: Path, old: str, new: str) -> None:
     config.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
+def test_check_reports_a_missing_folder_and_feed_file_as_problems(example):
+    edit(example, 'path = "sources/notes"', 'path = "sources/gone"')
+    edit(example, 'url = "sources/feed.xml"', 'url = "sources/nofeed.xml"')
+    sources = example.parent / "sources"
+
+    result = invoke("check", "--config", str(example))
+
+    assert result.exit_code == 2
+    assert f"Error: {example}: 2 problems:" in result.output
+    assert (
+        f"  - [lists.daily.sources.0] (Team notes) path: folder {sources / 'gone'} does not "
+        "exist; create it, or fix path (relative paths are relative to the config file)"
+    ) in result.output
+    assert (
+        f"  - [lists.daily.sources.1] (Example Regional News) url: feed file "
+        f"{sources / 'nofeed.xml'} does not exist; fix url"
+    ) in result.output
+    assert "OK:" not in result.output
+
+
+def test_check_reports_a_missing_feed_file_given_as_a_file_uri(example):
+    gone = example.parent / "nowhere.xml"
+    edit(example, 'url = "sources/feed.xml"', f'url = "{gone.as_uri()}"')
+
+    result = invoke("check", "--config", str(example))
+
+    assert result.exit_code == 2
+    assert f"Error: {example}: 1 problem:" in result.output
+    assert f"(Example Regional News) url: feed file {gone} does not exist" in result.output
+
+
+def test_check_reports_a_page_source_without_an_http_url(example):
+    edit(example, 'type = "feed"\nurl = "sources/feed.xml"', 'type = "page"\nurl = "ftp://x/a"')
+
+    result = invoke("check", "--config", str(example))
+
+    assert result.exit_code == 2
+    assert (
+        "[lists.daily.sources.1] (Example Regional News) url: 'ftp://x/a' is not an http(s) "
+        'URL; use url = "https://…"'
+    ) in result.output
+
+
+def test_check_reports_an_outbox_path_that_is_a_file(example):
+    outbox = example.parent.parent / "outbox"
+    outbox.write_text("not a Maildir", encoding="utf-8")
+
+    result = invoke("check", "--config", str(example))
+
+    assert result.exit_code == 2
+    assert (
+        f"  - [outbox] path: {outbox} is a file, not a folder; the outbox is a Maildir "
+        "folder, so point path at a folder (it is created if missing) or move the file away"
+    ) in result.output
+
+
 def test_check_reports_a_bad_sender_once_under_its_own_key(example):
     edit(example, 'sender = "Digest <digest@example.org>"', 'sender = "not an address"')
 

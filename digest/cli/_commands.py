@@ -77,7 +77,7 @@ def check_command(config: Path | None) -> None:
         click.echo(f"warning: {line}", err=True)
     if result.problems:
         raise ConfigError(
-            f"{settings.config_path}: {len(result.problems)} problems:\n"
+            f"{settings.config_path}: {count_words(len(result.problems), 'problem')}:\n"
             + "\n".join(f"  - {problem}" for problem in result.problems),
             hint="fix each entry named above, then run `digest check` again",
         )
