@@ -11,7 +11,7 @@ from .collect import location
 from .errors import RenderError
 from .fetch import is_http_url
 from .models import Article, Edition, Summary
-from .settings import ListSettings, Settings
+from .settings import ListSettings, Settings, is_placeholder_url
 from .state import StateStore
 from .subscribers import SubscriberProblem, entries
 
@@ -30,7 +30,8 @@ class CheckResult:
 def check(settings: Settings, *, now: datetime) -> CheckResult:
     """Check subscribers, sources and templates of every list (the TOML is already valid)."""
     problems = _outbox_problems(settings)
-    warnings: list[str] = []
+    placeholder = placeholder_warning(settings)
+    warnings = [placeholder] if placeholder else []
     subscribers = 0
     for item in settings.lists:
         found, active = _subscriber_problems(settings, item)
@@ -131,6 +132,34 @@ def _outbox_problems(settings: Settings) -> list[str]:
         f"[outbox] path: {path} {what}, not a folder; the outbox is a Maildir folder, "
         "so point path at a folder (it is created if missing) or move the file away"
     ]
+
+
+def placeholder_warning(settings: Settings) -> str | None:
+    """A warning when the links in the mail point at an example domain, else None.
+
+    The example config's base_url is under example.org (RFC 2606): mail sent with it
+    carries unsubscribe and view-in-browser links that reach nobody.
+    """
+    archive_url = settings.public_archive_url()
+    dead = [
+        name
+        for name, url in (("unsubscribe", settings.base_url), ("view-in-browser", archive_url))
+        if is_placeholder_url(url)
+    ]
+    if not dead:
+        return None
+    if "unsubscribe" in dead:
+        key, url, fix = (
+            "base_url",
+            settings.base_url,
+            "the public address of the unsubscribe endpoint",
+        )
+    else:
+        key, url, fix = "archive_url", archive_url, "the public address of archive_dir"
+    return (
+        f"{key} {url!r} is a placeholder: {' and '.join(dead)} links in this mail will not "
+        f"work; set {key} in {settings.config_path} to {fix}"
+    )
 
 
 def _sample_editions(settings: Settings, item: ListSettings, now: datetime) -> tuple[Edition, ...]:

@@ -26,6 +26,15 @@ MAX_HOURS = 100 * 365 * 24
 """Longest span an hours setting may give (876000, 100 years, "all of it"): far inside
 what datetime arithmetic can hold (`inf`, or ~17.7M hours from today, crashed a run)."""
 
+PLACEHOLDER_DOMAINS = ("example.org", "example.com", "example.net", "example")
+"""Domains reserved for examples (RFC 2606): a URL there reaches nobody's server."""
+
+
+def is_placeholder_url(url: str) -> bool:
+    """True when the URL's host is an example domain or under one, like the example config's."""
+    host = (urlsplit(url).hostname or "").rstrip(".").lower()
+    return any(host == domain or host.endswith("." + domain) for domain in PLACEHOLDER_DOMAINS)
+
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)

@@ -253,3 +253,89 @@ def test_check_refuses_a_password_in_the_file(example):
         '[smtp] password_env = "DIGEST_SMTP_PASSWORD"' in result.output
     )
     assert "hunter2" not in result.output and "Traceback" not in result.output
+
+
+PLACEHOLDER_WARNING = (
+    "warning: base_url 'https://digest.example.org' is a placeholder: unsubscribe and "
+    "view-in-browser links in this mail will not work; set base_url in {config} to the "
+    "public address of the unsubscribe endpoint\n"
+)
+
+
+def test_check_warns_of_the_placeholder_base_url_and_still_passes(example):
+    result = invoke("check", "--config", str(example))
+
+    assert result.exit_code == 0
+    assert PLACEHOLDER_WARNING.format(config=example) in result.stderr
+    assert "OK: 2 lists" in result.stdout
+
+
+def test_check_warns_of_a_placeholder_archive_url_alone(example):
+    edit(
+        example,
+        'base_url = "https://digest.example.org"',
+        'base_url = "https://digest.riverton.org"',
+    )
+    edit(
+        example,
+        '# archive_url = "https://digest.example.org/archive"',
+        'archive_url = "https://example.com/a"',
+    )
+
+    result = invoke("check", "--config", str(example))
+
+    assert result.exit_code == 0
+    assert (
+        "warning: archive_url 'https://example.com/a' is a placeholder: view-in-browser links "
+        f"in this mail will not work; set archive_url in {example} to the public address of "
+        "archive_dir\n"
+    ) in result.stderr
+    assert "base_url" not in result.stderr
+
+
+def use_smtp(example: Path, port: int) -> None:
+    edit(example, 'transport = "outbox"', 'transport = "smtp"')
+    edit(example, 'host = "smtp.example.org"\nport = 587', f'host = "127.0.0.1"\nport = {port}')
+    edit(example, 'security = "starttls"', 'security = "none"')
+
+
+def test_run_by_smtp_warns_once_of_the_placeholder_base_url(example, smtp_server):
+    use_smtp(example, smtp_server.port)
+
+    result = invoke("run", "--config", str(example))
+
+    assert result.exit_code == 0, result.output
+    assert result.stderr.count("is a placeholder") == 1
+    assert PLACEHOLDER_WARNING.format(config=example) in result.stderr
+    assert smtp_server.messages
+
+
+def test_run_by_smtp_with_a_real_base_url_does_not_warn(example, smtp_server):
+    use_smtp(example, smtp_server.port)
+    edit(
+        example,
+        'base_url = "https://digest.example.org"',
+        'base_url = "https://digest.riverton.org"',
+    )
+
+    result = invoke("run", "--config", str(example))
+
+    assert result.exit_code == 0, result.output
+    assert "placeholder" not in result.stderr
+
+
+def test_run_to_the_outbox_does_not_warn_of_the_placeholder(example):
+    result = invoke("run", "--config", str(example))
+
+    assert result.exit_code == 0, result.output
+    assert "placeholder" not in result.output
+
+
+def test_retry_by_smtp_warns_of_the_placeholder_base_url(example, smtp_server):
+    use_smtp(example, smtp_server.port)
+
+    result = invoke("retry", "--config", str(example), "9")
+
+    assert result.exit_code == 2
+    assert PLACEHOLDER_WARNING.format(config=example) in result.stderr
+    assert "Error: no edition 9" in result.stderr

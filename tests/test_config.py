@@ -8,6 +8,7 @@ import pytest
 
 from digest.config import config_path, load_settings
 from digest.errors import ConfigError
+from digest.settings import is_placeholder_url
 
 from .conftest import ROOT
 
@@ -212,3 +213,19 @@ def test_an_address_without_email_is_reported_under_its_key(tmp_path, key):
         f"digest.toml: {key}: 'not an address' has no email address; "
         f'write {key} = "Name <digest@your-domain.org>" or just the address.'
     )
+
+
+@pytest.mark.parametrize(
+    ("url", "is_placeholder"),
+    [
+        ("https://digest.example.org", True),
+        ("https://example.com/", True),
+        ("http://EXAMPLE.NET.:8080/x", True),
+        ("https://news.example", True),
+        ("https://digest.riverton.org", False),
+        ("https://example.org.riverton.de", False),
+        ("https://myexample.org", False),
+    ],
+)
+def test_placeholder_urls_are_the_reserved_example_domains(url, is_placeholder):
+    assert is_placeholder_url(url) is is_placeholder

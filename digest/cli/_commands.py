@@ -26,6 +26,8 @@ from ._base import cli, config_option, list_option, load, now, usage
 def run_command(config: Path | None, list_name: str | None, dry_run: bool) -> None:
     """Collect, summarize, render and deliver one edition of every list (or one) now."""
     settings = load(config)
+    if not dry_run:
+        warn_of_placeholder(settings)
     with _progress() as progress:
         report = run(
             settings,
@@ -37,6 +39,18 @@ def run_command(config: Path | None, list_name: str | None, dry_run: bool) -> No
     _echo_report(settings, report, dry_run)
     if report.has_failures:
         sys.exit(1)
+
+
+def warn_of_placeholder(settings: Settings) -> None:
+    """Before sending by SMTP: one stderr line when the mail's links go to an example domain.
+
+    The outbox is for trying things out, so it stays quiet there.
+    """
+    from ..check import placeholder_warning
+
+    warning = placeholder_warning(settings) if settings.transport == "smtp" else None
+    if warning:
+        click.echo(f"warning: {warning}", err=True)
 
 
 @cli.command(name="preview")

@@ -11,7 +11,7 @@ import click
 from ..pipeline import retry
 from ..state import StateStore
 from ._base import cli, config_option, list_option, load, now
-from ._commands import _progress
+from ._commands import _progress, warn_of_placeholder
 
 
 @cli.command(name="status")
@@ -55,6 +55,7 @@ def status_command(config: Path | None, list_name: str | None, limit: int, failu
 def retry_command(config: Path | None, edition: int) -> None:
     """Send an edition again, only to the recipients whose delivery failed."""
     settings = load(config)
+    warn_of_placeholder(settings)
     with _progress() as progress:
         report = retry(settings, edition, now=now(), progress=progress)
     for item in report.lists:

@@ -17,6 +17,7 @@ from ..errors import ConfigError
 from ..schedule import next_editions
 from ..settings import Settings
 from ._base import cli, config_option, load, now
+from ._commands import warn_of_placeholder
 
 _LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
@@ -35,6 +36,7 @@ def serve_command(config: Path | None, unsubscribe_at: str | None) -> None:
     path = config_path(config)
     settings = load_settings(path)
     address = _address(unsubscribe_at) if unsubscribe_at else None
+    warn_of_placeholder(settings)
     _log_with_times()
     daemon = Daemon(path, settings, clock=now)
     with _signals(daemon), _unsubscribe_endpoint(settings, address):
