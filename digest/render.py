@@ -38,7 +38,7 @@ import cssutils  # type: ignore[import-untyped]
 import jinja2
 import premailer
 
-from . import archive, mime
+from . import archive, mime, urls
 from .errors import RenderError
 from .models import Edition, Message, Recipient, RenderedEdition
 from .settings import ListSettings, Settings
@@ -228,7 +228,7 @@ def _items(edition: Edition, zone: ZoneInfo) -> tuple[_Item, ...]:
     for number, summary in enumerate(edition.summaries, start=1):
         article = summary.article
         is_web = re.match(r"https?://", article.url, re.IGNORECASE)
-        url = _clean(article.url, is_url=True) if is_web else ""
+        url = _clean(urls.without_tracking(article.url), is_url=True) if is_web else ""
         if url:
             footnote += 1
         when = article.published.astimezone(zone) if article.published else None

@@ -1,15 +1,19 @@
-"""Canonical article URLs, so that the same article under two addresses is sent once.
+"""Article URLs without tracking: canonical ones for de-duplication, clean ones for links.
 
-Tracking parameters (utm_*, fbclid, gclid, mc_cid, ref, …) and the fragment go, the
-scheme and host are lower-cased and a default port is dropped; everything else (path,
-the order of the remaining query parameters) stays, since sites differ in what it means.
+canonical_url() makes the key under which an article counts as sent: tracking parameters
+(utm_*, fbclid, gclid, mc_cid, ref, …) and the fragment go, the scheme and host are
+lower-cased and a default port is dropped; everything else (path, the order of the
+remaining query parameters) stays, since sites differ in what it means.
+without_tracking() makes the link a reader follows: the same tracking parameters go, and
+nothing else changes, the fragment and the spelling of the other parameters included.
 """
 
 from __future__ import annotations
 
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+import re
+from urllib.parse import parse_qsl, unquote_plus, urlencode, urlsplit, urlunsplit
 
-__all__ = ["canonical_url", "seen_key"]
+__all__ = ["canonical_url", "seen_key", "without_tracking"]
 
 _TRACKING = frozenset(
     {
@@ -53,6 +57,24 @@ def seen_key(url: str) -> str | None:
     """The key that marks an article's URL as sent (``url:`` + canonical URL), or None."""
     canonical = canonical_url(url)
     return f"url:{canonical}" if canonical.startswith(("http://", "https://")) else None
+
+
+def without_tracking(url: str) -> str:
+    """url without its tracking parameters; the rest, fragment included, exactly as written.
+
+    >>> without_tracking("https://Example.org/a?id=7&utm_source=rss&q=a%20b#part-2")
+    'https://Example.org/a?id=7&q=a%20b#part-2'
+    """
+    base, hash_, fragment = url.partition("#")
+    path, question, query = base.partition("?")
+    if not question or not re.match(r"https?://", url, re.IGNORECASE):
+        return url
+    pairs = query.split("&")
+    kept = [pair for pair in pairs if not _is_tracking(unquote_plus(pair.partition("=")[0]))]
+    if len(kept) == len(pairs):
+        return url
+    query = "&".join(kept)
+    return f"{path}{'?' if query else ''}{query}{hash_}{fragment}"
 
 
 def _is_tracking(key: str) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import email
 import mailbox
 import shutil
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from email import policy
 from email.message import EmailMessage
@@ -214,3 +215,20 @@ url = "feed.xml"
         h.text_content() for h in doc.xpath("//h2")
     ]
     assert (tmp_path / "public" / "daily" / "feed.xml").is_file()
+
+
+def test_archived_links_lose_tracking_parameters(tmp_path: Path) -> None:
+    settings, lst = _settings(tmp_path)
+    edition = _edition(NOW, "Bridge reopens", "Tram line approved")
+    tracked = tuple(
+        replace(s, article=replace(s.article, url=s.article.url + "?utm_source=rss&id=1#more"))
+        for s in edition.summaries
+    )
+    page = _archive(settings, lst, replace(edition, summaries=tracked))
+    doc = lxml.html.fromstring(page.read_text(encoding="utf-8"))
+    assert doc.xpath("//h2/a/@href") == [
+        "https://news.example.org/0?id=1#more",
+        "https://news.example.org/1?id=1#more",
+    ]
+    for name in ("index.html", "feed.xml", "editions.json", page.name):
+        assert "utm_" not in (page.parent / name).read_text(encoding="utf-8"), name

@@ -300,7 +300,7 @@ def test_text_is_wrapped_at_72_columns_with_footnotes() -> None:
         if "://" not in line:
             assert len(line) <= WIDTH, line
     assert "River levels rise after a night of <heavy> rain & wind [1]" in text
-    assert "[1] https://news.example.org/2025/03/story-1?ref=rss&utm=x" in text
+    assert "[1] https://news.example.org/2025/03/story-1?utm=x" in text  # ref= tracks
     assert "[2]" not in text  # a file:// article gets no link
     assert "  * The river rose two metres overnight" in text
     assert "Also covered by City Radio, The Valley Times." in text
@@ -641,3 +641,14 @@ def test_digest_check_command_names_the_theme_file_and_line(tmp_path: Path) -> N
         in result.output
     )
     assert "Traceback" not in result.output
+
+
+def test_links_lose_tracking_parameters_in_both_parts() -> None:
+    tracked = "https://news.example.org/a?id=7&utm_source=rss&fbclid=x&page=2&mc_eid=y#part-2"
+    edition = _edition(Summary(_article(1, url=tracked), ("A point.",)))
+    _, _, parsed = _mail(edition, Recipient("a@example.com"))
+    text, page = _parts(parsed)
+    clean = "https://news.example.org/a?id=7&page=2#part-2"
+    assert lxml.html.fromstring(page).xpath("//h2/a/@href") == [clean]
+    assert f"[1] {clean}" in text.splitlines()
+    assert not re.search(r"utm_|fbclid|mc_eid", text + page)
