@@ -232,3 +232,15 @@ def test_archived_links_lose_tracking_parameters(tmp_path: Path) -> None:
     ]
     for name in ("index.html", "feed.xml", "editions.json", page.name):
         assert "utm_" not in (page.parent / name).read_text(encoding="utf-8"), name
+
+
+def test_archived_table_of_contents_jumps_to_its_items(tmp_path: Path) -> None:
+    settings, lst = _settings(tmp_path)
+    titles = ("Bridge reopens", "Tram line approved", "Library hours", "New park", "Rain")
+    page = _archive(settings, lst, _edition(NOW, *titles))
+    doc = lxml.html.fromstring(page.read_text(encoding="utf-8"))
+    hrefs = doc.xpath("//ol[@class='toc-list']/li/a/@href")
+    assert hrefs == [f"#item-{n}" for n in range(1, 6)]
+    for number, (href, title) in enumerate(zip(hrefs, titles, strict=True), start=1):
+        [target] = doc.xpath(f"//*[@id='{href[1:]}']")
+        assert target.getparent().xpath(".//h2")[0].text_content() == f"{number}. {title}"

@@ -327,6 +327,54 @@ def test_archive_index_fits_a_phone(browser: Chromium, tmp_path: Path, scheme: s
     assert not look.low_contrast, f"text below 4.5:1 contrast: {look.low_contrast}"
 
 
+# Runs in the page: follow each table-of-contents link, see where its item lands.
+_FOLLOW_TOC = """(() => [...document.querySelectorAll('ol.toc-list a')].map((link) => {
+  window.scrollTo(0, 0);
+  link.click();
+  const [target] = document.getElementsByName(link.getAttribute('href').slice(1));
+  const title = target && target.parentElement.querySelector('h2');
+  return {href: link.getAttribute('href'), scrollY: window.scrollY,
+          top: title ? title.getBoundingClientRect().top : null, innerHeight,
+          title: title ? title.textContent : null, entry: link.textContent};
+}))()"""
+
+
+@pytest.mark.parametrize("name", ["long", "archive"])
+def test_table_of_contents_links_scroll_to_their_items(
+    browser: Chromium, pages: dict[str, Path], tmp_path: Path, name: str
+) -> None:
+    page = pages["long"]
+    if name == "archive":
+        edition, _ = CASES["long"]
+        lst = ListSettings(name="daily", title="Morning Briefing")
+        settings = Settings(
+            config_path=tmp_path / "digest.toml",
+            sender="Morning Briefing <digest@example.org>",
+            state_path=tmp_path / "state.db",
+            archive_dir=tmp_path / "archive",
+            lists=(lst,),
+        )
+        page = write_archive(edition, render(edition, settings, lst), settings, lst)
+    target = browser.call("Target.createTarget", url="about:blank")["targetId"]
+    session = browser.call("Target.attachToTarget", targetId=target, flatten=True)["sessionId"]
+    try:
+        browser.call("Page.enable", session)
+        metrics = {"width": WIDTHS["phone"], "height": 700, "deviceScaleFactor": 1}
+        browser.call("Emulation.setDeviceMetricsOverride", session, mobile=True, **metrics)
+        browser.call("Page.navigate", session, url=page.as_uri())
+        browser.wait_for("Page.loadEventFired", session)
+        reply = browser.call(
+            "Runtime.evaluate", session, expression=_FOLLOW_TOC, returnByValue=True
+        )
+    finally:
+        browser.call("Target.closeTarget", targetId=target)
+    jumps = reply["result"]["value"]
+    assert [jump["href"] for jump in jumps] == [f"#item-{n}" for n in range(1, 7)]
+    for number, jump in enumerate(jumps, start=1):
+        assert jump["title"] == f"{number}. {jump['entry']}", jump
+        assert jump["scrollY"] > 0 and 0 <= jump["top"] < jump["innerHeight"], jump
+
+
 def _check_fit(browser: Chromium, page: Path, name: str, width: int, scheme: str) -> Look:
     """No horizontal overflow, and every key point of the page shown in full on screen."""
     look = _look(browser, page, width, scheme, name)
@@ -356,7 +404,9 @@ def test_example_edition_passes_the_static_checks(pages: dict[str, Path]) -> Non
     assert not doc.xpath("//@*[starts-with(name(), 'on')]")
     assert all(img.get("alt") is not None for img in doc.xpath("//img"))
     hrefs = doc.xpath("//a/@href")
-    assert len(hrefs) >= 5 and all(re.match(r"https://|mailto:", href) for href in hrefs), hrefs
+    jumps = {f"#{name}" for name in doc.xpath("//a[not(@href)]/@name")}  # the TOC's targets
+    assert len(hrefs) >= 5, hrefs
+    assert all(re.match(r"https://|mailto:", href) or href in jumps for href in hrefs), hrefs
     assert doc.xpath("//a[text()='View in browser']/@href") == [
         "https://digest.example.org/archive/daily/2026-11-27-070000.html"
     ]

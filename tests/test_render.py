@@ -486,7 +486,7 @@ def test_table_of_contents_only_for_long_editions() -> None:
     _, _, parsed = _mail(*CASES["long"])
     text, page = _parts(parsed)
     doc = lxml.html.fromstring(page)
-    assert doc.xpath("//ol[@class='toc-list']/li/text()") == list(LONG_TITLES)
+    assert doc.xpath("//ol[@class='toc-list']/li/a/text()") == list(LONG_TITLES)
     assert text.index("In this edition:") < text.index("Council approves the new tram line [1]")
     assert "  1. Council approves the new tram line\n" in text
     for short in ("basic", "unicode", "empty"):
@@ -537,7 +537,11 @@ def test_static_html_hygiene_for_every_case() -> None:
         assert not doc.xpath("//@*[starts-with(name(), 'on')]"), case
         assert all(img.get("alt") is not None for img in doc.xpath("//img")), case
         hrefs = doc.xpath("//a/@href")
-        assert hrefs and all(re.match(r"https://|mailto:", h) for h in hrefs), (case, hrefs)
+        jumps = {f"#{name}" for name in doc.xpath("//a[not(@href)]/@name")}  # the TOC's
+        assert hrefs and all(re.match(r"https://|mailto:", h) or h in jumps for h in hrefs), (
+            case,
+            hrefs,
+        )
         assert len(page.encode()) < 102_000, case  # Gmail clips longer messages
 
 
@@ -652,3 +656,29 @@ def test_links_lose_tracking_parameters_in_both_parts() -> None:
     assert lxml.html.fromstring(page).xpath("//h2/a/@href") == [clean]
     assert f"[1] {clean}" in text.splitlines()
     assert not re.search(r"utm_|fbclid|mc_eid", text + page)
+
+
+def test_table_of_contents_entries_jump_to_their_items() -> None:
+    _, _, parsed = _mail(*CASES["long"])
+    text, page = _parts(parsed)
+    doc = lxml.html.fromstring(page)
+    links = doc.xpath("//ol[@class='toc-list']/li/a")
+    assert [a.get("href") for a in links] == [f"#item-{n}" for n in range(1, 7)]
+    for number, link in enumerate(links, start=1):
+        # Gmail's webmail and Outlook for Windows jump only to an empty <a name>, not to an id.
+        [target] = doc.xpath(f"//a[@name='item-{number}']")
+        assert target.get("id") == f"item-{number}" and not target.text_content()
+        assert len(doc.xpath(f"//*[@id='item-{number}']")) == 1
+        [title] = target.getparent().xpath(".//h2")
+        # Where a client ignores the jump, the item's number still points the way.
+        assert title.text_content() == f"{number}. {link.text_content()}"
+    assert "\n  3. Library extends opening hours\n" in text
+    assert "\n3. Library extends opening hours [3]\n" in text
+    assert text.index("  3. Library") < text.index("\n3. Library")
+    for short in ("basic", "unicode"):  # no table of contents, so no numbers
+        _, _, parsed = _mail(*CASES[short])
+        text, page = _parts(parsed)
+        doc = lxml.html.fromstring(page)
+        assert not doc.xpath("//a[starts-with(@href, '#')]"), short
+        assert not re.search(r"^1\. ", text, re.M), short
+        assert doc.xpath("//h2")[0].text_content() == CASES[short][0].summaries[0].article.title
