@@ -30,7 +30,7 @@ from urllib.parse import quote
 from xml.sax.saxutils import escape as xml_escape
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from . import mime
+from . import greeting, mime
 from .errors import ConfigError
 from .models import Edition, RenderedEdition
 from .settings import ListSettings, Settings
@@ -39,7 +39,7 @@ log = logging.getLogger(__name__)
 
 MAX_FEED_ENTRIES = 50
 """Newest editions listed in feed.xml (index.html lists all of them)."""
-NEUTRAL = {"greeting": "Hello,", "name": "", "email": "your address"}
+NEUTRAL = {"greeting": greeting.NEUTRAL, "name": "", "email": "your address"}
 """What the archive page shows where the email shows the reader's own values."""
 
 _MANIFEST = "editions.json"

@@ -38,7 +38,7 @@ import cssutils  # type: ignore[import-untyped]
 import jinja2
 import premailer
 
-from . import archive, mime, urls
+from . import archive, greeting, mime, urls
 from .errors import RenderError
 from .models import Edition, Message, Recipient, RenderedEdition
 from .settings import ListSettings, Settings
@@ -166,7 +166,7 @@ def personalize(
         raise RenderError(f"unsubscribe URL {unsubscribe_url!r} is not an absolute http(s) URL")
     name = " ".join(recipient.name.split())
     values = {
-        "greeting": f"Hello {name}," if name else "Hello,",
+        "greeting": greeting.greeting(name),
         "name": name,
         "email": recipient.email,
         "unsubscribe_url": unsubscribe_url,

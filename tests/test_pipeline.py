@@ -182,7 +182,7 @@ def test_preview_renders_without_sending(tmp_path, feed_server: FeedServer):
     assert result.articles == 7
     assert "Valley towns" in result.html and "Valley towns" in result.text
     assert "__digest_" not in result.html + result.text
-    assert "Hello Ada" in result.text
+    assert "Hi Ada," in result.text
     assert not settings.outbox.path.exists()
     assert run(settings, now=NOW).lists[0].sent == 3
 

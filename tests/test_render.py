@@ -256,8 +256,8 @@ def test_non_ascii_name_and_subject_round_trip() -> None:
     raw_head = message.data.partition(b"\r\n\r\n")[0]
     assert b"=?utf-8?" in raw_head
     text, page = _parts(parsed)
-    assert "Hello Zoë Müller-Łukasiewicz," in text
-    assert "Hello Zoë Müller-Łukasiewicz," in page
+    assert "Hi Zoë," in text
+    assert "Hi Zoë," in page
 
 
 def test_personalize_fills_every_placeholder_with_escaping() -> None:
@@ -269,16 +269,13 @@ def test_personalize_fills_every_placeholder_with_escaping() -> None:
     assert parsed["To"].addresses[0].display_name == 'Dr. "Al" <O\'Brien> & Sons'
     assert parsed["To"].addresses[0].addr_spec == "o'brien+news@example.com"
     text, page = _parts(parsed)
-    name = 'Dr. "Al" <O\'Brien> & Sons'
     assert text == (
-        rendered.text.replace("__digest_greeting__", f"Hello {name},")
+        rendered.text.replace("__digest_greeting__", "Hello,")  # "Dr." tells no first name
         .replace("__digest_email__", tricky.email)
         .replace("__digest_unsubscribe_url__", UNSUBSCRIBE)
     )
     assert page == (
-        rendered.html.replace(
-            "__digest_greeting__", "Hello Dr. &quot;Al&quot; &lt;O&#x27;Brien&gt; &amp; Sons,"
-        )
+        rendered.html.replace("__digest_greeting__", "Hello,")
         .replace("__digest_email__", "o&#x27;brien+news@example.com")
         .replace("__digest_unsubscribe_url__", UNSUBSCRIBE.replace("&", "&amp;"))
     )
@@ -406,14 +403,15 @@ def test_recipient_values_are_not_expanded_again() -> None:
     rendered, _, _ = _mail(*CASES["basic"])
     message = personalize(
         rendered,
-        Recipient("a@example.com", "__digest_email__"),
+        Recipient("__digest_unsubscribe_url__@example.com", "Ann"),
         unsubscribe_url=UNSUBSCRIBE,
         now=NOW,
     )
     parsed = email.message_from_bytes(message.data, policy=policy.default)
     assert isinstance(parsed, EmailMessage)
     text, _ = _parts(parsed)
-    assert "Hello __digest_email__," in text
+    assert "\n__digest_unsubscribe_url__@example.com\n" in text
+    assert text.count(UNSUBSCRIBE) == 1
 
 
 @pytest.mark.parametrize(
@@ -682,3 +680,64 @@ def test_table_of_contents_entries_jump_to_their_items() -> None:
         assert not doc.xpath("//a[starts-with(@href, '#')]"), short
         assert not re.search(r"^1\. ", text, re.M), short
         assert doc.xpath("//h2")[0].text_content() == CASES[short][0].summaries[0].article.title
+
+
+@pytest.mark.parametrize(
+    ("name", "greeting"),
+    [
+        ("Cem Çelik", "Hi Cem,"),
+        ("Ada Lovelace", "Hi Ada,"),
+        ("  Grace \n Brewster  Hopper ", "Hi Grace,"),
+        ("Cy", "Hi Cy,"),
+        ("Zoë Müller-Łukasiewicz", "Hi Zoë,"),
+        ("Jean-Luc Picard", "Hi Jean-Luc,"),
+        ("Иван Петров", "Hi Иван,"),
+        ("Lovelace, Ada", "Hi Ada,"),  # the "Last, First" of address books
+        ("Ada Lovelace, PhD", "Hi Ada,"),
+        ("JJ Abrams", "Hi JJ,"),
+        # Nothing that tells a first name: a neutral greeting, never "Hi ,".
+        ("", "Hello,"),
+        ("   ", "Hello,"),
+        ("ada@example.org", "Hello,"),
+        ("Ada <ada@example.org>", "Hi Ada,"),
+        ("Dr. X", "Hello,"),
+        ("Prof Ada Lovelace", "Hello,"),
+        ("Mrs Smith", "Hello,"),
+        ("A. L.", "Hello,"),
+        ("J. R. R. Tolkien", "Hello,"),
+        ("A.L.", "Hello,"),
+        ("J", "Hello,"),
+        ("ADMIN", "Hello,"),
+        ("ADA LOVELACE", "Hello,"),
+        ("user123", "Hello,"),
+        ("山田 太郎", "Hello,"),  # family name first: the given name cannot be told
+        ("__digest_email__", "Hello,"),
+    ],
+)
+def test_greeting_uses_a_first_name_or_none(name: str, greeting: str) -> None:
+    rendered, _, _ = _mail(*CASES["basic"])
+    message = personalize(
+        rendered, Recipient("a@example.com", name), unsubscribe_url=UNSUBSCRIBE, now=NOW
+    )
+    parsed = email.message_from_bytes(message.data, policy=policy.default)
+    assert isinstance(parsed, EmailMessage)
+    text, page = _parts(parsed)
+    assert text.splitlines()[3] == greeting
+    assert lxml.html.fromstring(page).xpath("//p[@class='greeting']")[0].text == greeting
+
+
+def test_greeting_is_escaped_in_html_only() -> None:
+    rendered, _, _ = _mail(*CASES["basic"])
+    message = personalize(
+        rendered, Recipient("a@example.com", "D'Arcy O'Brien"), unsubscribe_url=UNSUBSCRIBE, now=NOW
+    )
+    parsed = email.message_from_bytes(message.data, policy=policy.default)
+    assert isinstance(parsed, EmailMessage)
+    text, page = _parts(parsed)
+    assert "\nHi D'Arcy,\n" in text
+    assert ">Hi D&#x27;Arcy,<" in page
+    for hostile in ("<b>Ann</b>", "Ann&amp; Co", '"Ann"', "Ann<script>"):
+        message = personalize(
+            rendered, Recipient("a@example.com", hostile), unsubscribe_url=UNSUBSCRIBE, now=NOW
+        )
+        assert b"Hello," in message.data and b"Hi " not in message.data, hostile
