@@ -42,6 +42,7 @@ from . import archive, greeting, mime, urls
 from .errors import RenderError
 from .models import Edition, Message, Recipient, RenderedEdition
 from .settings import ListSettings, Settings
+from .subject import render_subject
 
 log = logging.getLogger(__name__)
 _css_log = logging.getLogger(__name__ + ".css")
@@ -97,7 +98,13 @@ def render(
     items = _items(edition, zone)
     index_url = archive.index_url(settings, list_settings)
     headline = items[0].title if items else "No new articles"
-    subject = _subject(list_settings.subject, _clean(edition.title), date, headline, len(items))
+    subject = render_subject(
+        list_settings.subject,
+        title=_clean(edition.title),
+        date=date,
+        headline=headline,
+        count=len(items),
+    )
     count = len(items)
     context: dict[str, Any] = {
         "lang": "en",
@@ -258,20 +265,6 @@ def _reading_time(text: str, language: str) -> str:
     else:
         minutes = len(text.split()) / WORDS_PER_MINUTE
     return f"{max(1, round(minutes))} min read" if text.strip() else ""
-
-
-def _subject(template: str, title: str, date: str, headline: str, count: int) -> str:
-    env = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False)
-    try:
-        subject = env.from_string(template).render(
-            title=title, date=date, headline=headline, count=count
-        )
-    except jinja2.TemplateError as exc:
-        raise RenderError(
-            f"list subject template {template!r}: {exc}",
-            hint="the subject may use title, date, headline and count",
-        ) from exc
-    return " ".join(subject.split())
 
 
 class _ThemeEnvironment(jinja2.Environment):

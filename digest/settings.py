@@ -173,8 +173,9 @@ class ListSettings(_Model):
     editions cover the articles since the previous one, but never older than this."""
     send_when_empty: bool = False
     """Send an "all quiet" edition when nothing is new (default: skip it and log that)."""
-    subject: str = "{{ title }} — {{ date }}: {{ headline }}"
-    """Jinja2 template of the subject line: title, date, headline, count."""
+    subject: str = "{{ headline }}{% if more %} (+{{ more }} more){% endif %} — {{ title }}"
+    """Jinja2 template of the subject line: title, date, headline, count, more (count - 1).
+    The top story comes first; a subject past 60 characters gets a shorter headline."""
     sources: tuple[SourceSettings, ...] = ()
     subscribers: tuple[SubscriberSettings, ...] = ()
     subscribers_file: Path | None = None

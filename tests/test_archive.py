@@ -128,7 +128,7 @@ def test_index_and_feed_list_every_edition_newest_first(tmp_path: Path) -> None:
         base + "2025-03-03-070000.html",
     ]
     for entry in entries:
-        assert entry.findtext(f"{ATOM}title").startswith("Morning Briefing — ")
+        assert entry.findtext(f"{ATOM}title").endswith(" — Morning Briefing")
         assert entry.findtext(f"{ATOM}updated")
         assert entry.find(f"{ATOM}link[@rel='alternate']").get("href") == entry.findtext(
             f"{ATOM}id"

@@ -24,6 +24,7 @@ from digest.errors import ConfigError, RenderError
 from digest.models import Article, Edition, Message, Recipient, RenderedEdition, Summary
 from digest.render import WIDTH, personalize, render
 from digest.settings import ListSettings, Settings
+from digest.subject import SUBJECT_WIDTH, render_subject, width
 
 from .smtp_helpers import SmtpSink
 
@@ -192,10 +193,7 @@ def test_headers() -> None:
     assert parsed["From"] == "Morning Briefing <digest@example.org>"
     assert parsed["To"] == "Ann Example <ann@example.com>"
     assert parsed["Reply-To"] == "editor@example.org"
-    assert parsed["Subject"] == (
-        "Morning Briefing — Monday 3 March 2025: "
-        "River levels rise after a night of <heavy> rain & wind"
-    )
+    assert parsed["Subject"] == "River levels rise after… (+1 more) — Morning Briefing"
     assert parsed["Date"].datetime == NOW
     assert parsed["Message-ID"] == "<golden@example.org>" == message.message_id
     assert parsed["MIME-Version"] == "1.0"
@@ -247,10 +245,7 @@ def test_non_ascii_name_and_subject_round_trip() -> None:
     assert (
         parsed["Subject"]
         == rendered.subject
-        == (
-            "Morgenbriefing ☕ — Monday 3 March 2025: "
-            "Über die Brücke: Wien öffnet die neue Fußgängerbrücke"
-        )
+        == "Über die Brücke: Wien öffnet die neue… — Morgenbriefing ☕"
     )
     assert parsed["List-Id"] == "Morgenbriefing ☕ <daily.example.org>"
     raw_head = message.data.partition(b"\r\n\r\n")[0]
@@ -326,7 +321,7 @@ def test_html_is_self_contained_and_inlined() -> None:
 
 def test_empty_edition_renders() -> None:
     rendered, _, parsed = _mail(*CASES["empty"])
-    assert rendered.subject == "Morning Briefing — Monday 3 March 2025: No new articles"
+    assert rendered.subject == "No new articles — Morning Briefing"
     text, page = _parts(parsed)
     assert "No new articles this time." in text and "No new articles this time." in page
     assert "Hello," in text
@@ -349,9 +344,7 @@ def test_bad_subject_template() -> None:
 def test_subject_is_one_line() -> None:
     lst = _list(subject="{{ title }}\n{{ count }} stories:\r\n {{ headline }}")
     rendered = render(BASIC, _settings(lst), lst)
-    assert rendered.subject == (
-        "Morning Briefing 2 stories: River levels rise after a night of <heavy> rain & wind"
-    )
+    assert rendered.subject == "Morning Briefing 2 stories: River levels rise after a night…"
 
 
 def test_css_parser_noise_stays_quiet(tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
@@ -741,3 +734,76 @@ def test_greeting_is_escaped_in_html_only() -> None:
             rendered, Recipient("a@example.com", hostile), unsubscribe_url=UNSUBSCRIBE, now=NOW
         )
         assert b"Hello," in message.data and b"Hi " not in message.data, hostile
+
+
+SUBJECTS = Path(__file__).parent / "data" / "subjects"
+
+
+def _subject(headline: str, count: int, title: str, lst: ListSettings | None = None) -> str:
+    summaries = tuple(
+        Summary(_article(n, title=headline if n == 1 else f"Story {n}"), ("A point.",))
+        for n in range(1, count + 1)
+    )
+    lst = lst or _list(title=title)
+    return render(_edition(*summaries, title=title), _settings(lst), lst).subject
+
+
+def test_default_subject_fits_an_inbox_line() -> None:
+    headlines = (SUBJECTS / "headlines.txt").read_text(encoding="utf-8").splitlines()
+    titles = (SUBJECTS / "titles.txt").read_text(encoding="utf-8").splitlines()
+    assert len(headlines) >= 50 and len(titles) >= 10
+    template = _list().subject  # the default, as the example config writes it too
+    example = load_settings(Path(__file__).parents[1] / "config" / "digest.toml", environ={})
+    assert {item.subject for item in example.lists} == {template}
+    widths = []
+    for title in titles:
+        for line in headlines:
+            headline = line.replace("__digest_", "__digest\u2060_")  # as render() defuses it
+            for count in (1, 2, 12):
+                subject = render_subject(
+                    template,
+                    title=title,
+                    date="Monday 3 March 2025",
+                    headline=headline,
+                    count=count,
+                )
+                widths.append(width(subject))
+                assert width(subject) <= SUBJECT_WIDTH, subject
+                more = f" (+{count - 1} more)" if count > 1 else ""
+                shown, _, rest = subject.partition(f"{more} — ")
+                # The top story first: whole, or cut after a whole word with "…".
+                if shown != headline:
+                    cut = shown.removesuffix("…")
+                    assert shown.endswith("…") and headline.startswith(cut), subject
+                    is_word_end = headline[len(cut)] == " " or not headline[len(cut)].isalpha()
+                    whole = cut.rpartition(" ")[0]  # in a long word only: "The Donaudam…"
+                    assert is_word_end or width(whole) <= width(cut) // 2, subject
+                    assert width(cut) >= 12, subject
+                # The title last, recognisable: whole, or its first 15 columns at least.
+                if rest != title:
+                    assert rest.endswith("…") and title.startswith(rest[:-1]), subject
+                    assert width(rest) >= 15 and width(title) > 16, subject
+                if width(f"{headline}{more} — {title}") <= SUBJECT_WIDTH:
+                    assert subject == f"{headline}{more} — {title}"  # never cut what fits
+    print(f"subject widths: min {min(widths)}, max {max(widths)}, n {len(widths)}")
+    # render() uses it, with the edition's first item as the headline.
+    assert _subject("Weather", 3, "Daily") == "Weather (+2 more) — Daily"
+    assert _subject(headlines[5], 12, "Morning Briefing") == (
+        "Heat pumps outsell gas… (+11 more) — Morning Briefing"
+    )
+
+
+def test_user_subjects_keep_working_and_are_kept_short() -> None:
+    headline = "Heat pumps outsell gas boilers for the first time in the region's history"
+    as_written = _list(subject="{{ title }}: {{ count }} stories, {{ more }} after the first")
+    assert _subject(headline, 7, "Briefing", as_written) == "Briefing: 7 stories, 6 after the first"
+    # The old default: the headline gives way, the template's own words never do.
+    old = _list(title="Morning Briefing", subject="{{ title }} — {{ date }}: {{ headline }}")
+    assert _subject(headline, 3, "Morning Briefing", old) == (
+        "Morning Briefing — Monday 3 March 2025: Heat pumps outsell gas…"
+    )
+    fixed = "{{ title }} — {{ date }} — the week in review, with all the news that fits"
+    rendered = _subject(headline, 3, "Morning Briefing", _list(subject=fixed))
+    assert rendered == (
+        "Morning Briefing — Monday 3 March 2025 — the week in review, with all the news that fits"
+    )
