@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import lxml.html
 import trafilatura
 from lxml import etree
+from trafilatura.settings import Document
 
 from .clean import Block, clean_text
 from .models import Article, BodyFormat, RawArticle
@@ -79,6 +80,11 @@ def main_text(body: str, body_format: BodyFormat, url: str | None = None) -> Ext
 # Elements whose text is never article text, whatever the page says.
 _INVISIBLE = ("script", "style", "noscript", "template", "svg", "iframe", "object", "embed")
 _UTF8_PARSER = lxml.html.HTMLParser(encoding="utf-8")
+# Anything that makes a body HTML rather than text: a tag, a comment, a declaration.
+_MARKUP = re.compile(r"<[A-Za-z/!?]")
+# A whole page declares itself near its start; anything else is a fragment (a feed's body).
+_DOCUMENT = re.compile(r"<(?:!doctype\s+html|html[\s>])", re.IGNORECASE)
+_DOCUMENT_HEAD = 2048
 # Elements that start a new paragraph in the plain fallback conversion.
 _HEADING_TAGS = frozenset(("h1", "h2", "h3", "h4", "h5", "h6"))
 _BLOCK_TAGS = _HEADING_TAGS | {
@@ -92,25 +98,60 @@ def _html_blocks(html: str, url: str | None) -> tuple[str, list[Block]]:
     """Main-text blocks of an HTML page (trafilatura), or of a fragment (plain conversion)."""
     if not html.strip():
         return "", []
-    document = trafilatura.bare_extraction(
-        html,
-        url=url,
-        include_comments=False,
-        with_metadata=True,
-        fast=True,
-        # Only the title is wanted from the metadata; an extensive date search costs ~3 ms.
-        date_extraction_params={"extensive_search": False, "original_date": False},
+    if not _MARKUP.search(html):
+        # Plain text in an HTML field (RSS descriptions often are): nothing for
+        # trafilatura to find, and it logs an ERROR for every such body.
+        return "", _plain_blocks(_parse(html))
+    # A whole page goes to trafilatura as text, which it is tuned for; a fragment as a
+    # tree under <html>: as text, trafilatura rejects a fragment of one block with an
+    # ERROR log line, and one with an inline <svg> at its root fails an assertion.
+    page: str | lxml.html.HtmlElement | None = (
+        html if _DOCUMENT.search(html[:_DOCUMENT_HEAD]) else _parse(html)
     )
+    if page is None or (not isinstance(page, str) and not page.text_content().strip()):
+        return "", []
     title = ""
     blocks: list[Block] = []
-    if document is not None and not isinstance(document, dict):
+    document = _trafilatura(page, url)
+    if document is not None:
         title = _squash(document.title or "")
         if document.body is not None:
             blocks = list(_trafilatura_blocks(document.body))
     if not blocks:
         # Feed fragments (a few <p>s) are below trafilatura's minimum size: they are all content.
-        blocks = _plain_blocks(html)
+        blocks = _plain_blocks(_parse(html) if isinstance(page, str) else page)
     return title, blocks
+
+
+def _parse(html: str) -> lxml.html.HtmlElement | None:
+    """The body as one document under <html>, however little of one it is; None if empty."""
+    try:
+        # Bytes with a declared encoding: lxml would guess Latin-1 for a fragment without <meta>.
+        return lxml.html.document_fromstring(html.encode("utf-8"), parser=_UTF8_PARSER)
+    except (etree.ParserError, ValueError):
+        return None
+
+
+def _trafilatura(page: str | lxml.html.HtmlElement, url: str | None) -> Document | None:
+    """trafilatura's document for a page (a tree it copies); None when it finds nothing or fails.
+
+    A library failure on odd markup is not the article's end: the plain conversion
+    takes over, so that no body makes the extract stage crash.
+    """
+    try:
+        document = trafilatura.bare_extraction(
+            page,
+            url=url,
+            include_comments=False,
+            with_metadata=True,
+            fast=True,
+            # Only the title is wanted from the metadata; an extensive date search costs ~3 ms.
+            date_extraction_params={"extensive_search": False, "original_date": False},
+        )
+    except Exception as exc:  # a library bug on odd input: logged, and the fallback takes over
+        log.info("trafilatura failed on %s (%r); using the plain conversion", url or "a body", exc)
+        return None
+    return document if isinstance(document, Document) else None
 
 
 def _trafilatura_blocks(body: etree._Element) -> Iterator[Block]:
@@ -128,13 +169,10 @@ def _trafilatura_blocks(body: etree._Element) -> Iterator[Block]:
             yield from _block(_element_text(element), is_heading=tag == "head")
 
 
-def _plain_blocks(html: str) -> list[Block]:
-    """Paragraphs of an HTML fragment by a plain walk over block elements."""
-    try:
-        # Bytes with a declared encoding: lxml would guess Latin-1 for a fragment without <meta>.
-        root = lxml.html.document_fromstring(html.encode("utf-8"), parser=_UTF8_PARSER)
-    except (etree.ParserError, ValueError):
-        return list(_block(html, is_heading=False))
+def _plain_blocks(root: lxml.html.HtmlElement | None) -> list[Block]:
+    """Paragraphs of a parsed HTML fragment by a plain walk over block elements."""
+    if root is None:
+        return []
     etree.strip_elements(root, *_INVISIBLE, etree.Comment, etree.PI, with_tail=False)
     blocks: list[Block] = []
     parts: list[str] = []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import re
 import statistics
 from collections import Counter
@@ -163,6 +164,51 @@ def test_empty_bodies_give_empty_text() -> None:
         assert found.text == ""
         assert found.headings == ()
         assert found.language == "en"
+
+
+# The inline SVG of feedparser's test case wellformed/namespace/atomsvgtitle.xml.
+INLINE_SVG = (
+    '<svg xmlns="http://www.w3.org/2000/svg" version="1.1" baseProfile="full" '
+    'width="300px" height="200px"><title>foo</title><circle cx="150px" cy="100px" '
+    'r="50px" fill="#ff0000" stroke="#000000" stroke-width="5px"/></svg>'
+)
+
+
+@pytest.mark.parametrize(
+    ("body", "text"),
+    [
+        (INLINE_SVG, ""),
+        (f"{INLINE_SVG}<p>{PARAGRAPH}</p>", PARAGRAPH),
+        (f"<p>{PARAGRAPH}</p>{INLINE_SVG}<p>{SECOND}</p>", f"{PARAGRAPH}\n\n{SECOND}"),
+    ],
+)
+def test_an_inline_svg_body_gives_its_text_not_a_crash(body: str, text: str) -> None:
+    assert main_text(body, "html").text == text
+    assert extract(raw_article(body, "html", "SVG")).text == text
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        PARAGRAPH,
+        "Fish &amp; chips on the pier, from Friday.",
+        f"<p>{PARAGRAPH}</p>",
+        f"<p>{PARAGRAPH}</p><p>{SECOND}</p>",
+        "<p></p>",
+        "<br>",
+    ],
+)
+def test_ordinary_feed_bodies_raise_no_log_line_from_the_html_libraries(
+    body: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    main_text(body, "html")
+    loud = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert loud == []
+
+
+def test_plain_text_in_an_html_field_keeps_its_entities_decoded() -> None:
+    assert main_text("Fish &amp; chips on the pier.", "html").text == "Fish & chips on the pier."
 
 
 def test_markdown_is_stripped_and_its_headings_listed() -> None:
