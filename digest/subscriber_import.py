@@ -79,7 +79,7 @@ def import_csv(
     """Merge the CSV file `source` into the list's subscribers (one locked write)."""
     ignored, rows = read_rows(source)
     gone = store.unsubscribed(item.name) if store is not None else {}
-    seen: dict[str, int] = {}
+    seen: dict[str, str] = {}  # each address of the file so far (case-folded): as written, where
     with editing(settings, item, is_dry_run=is_dry_run) as files:
         report = ImportReport(files[-1].path, ignored_columns=ignored)
         known = _locations(files)  # rows added below are caught as duplicates by `seen`
@@ -94,15 +94,18 @@ def import_csv(
                 continue
             key = subscriber.email.casefold()
             if key in seen:
-                report.skipped.append(f"{where}: duplicate of line {seen[key]}; skipped")
+                report.skipped.append(
+                    f"{where}: {subscriber.email}: duplicate of {seen[key]}; skipped"
+                )
                 continue
-            seen[key] = line
+            seen[key] = f"{subscriber.email} on line {line}"
             located = known.get(key)
             if located is None:
                 if key in gone:
                     report.skipped.append(
                         f"{where}: {subscriber.email} unsubscribed by link on "
-                        f"{gone[key]:%Y-%m-%d}; `digest subscribers add` if they asked again"
+                        f"{gone[key]:%Y-%m-%d}; `digest subscribers add --list {item.name} "
+                        f"{subscriber.email}` if they asked again"
                     )
                     continue
                 files[-1].add(values_of(subscriber))
@@ -113,8 +116,8 @@ def import_csv(
             if not isinstance(existing, str) and existing.status == "unsubscribed":
                 if subscriber.status != "unsubscribed":
                     report.skipped.append(
-                        f"{where}: {existing.email} unsubscribed; "
-                        "`digest subscribers resume` if they asked to come back"
+                        f"{where}: {existing.email} unsubscribed; `digest subscribers resume "
+                        f"--list {item.name} {existing.email}` if they asked to come back"
                     )
                 else:
                     report.unchanged += 1

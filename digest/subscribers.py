@@ -106,7 +106,8 @@ def parse_entry(
     """A valid entry for one new address; else what is wrong with it.
 
     Values are strings (CSV cells, "" for unset) or TOML values. `seen` maps each
-    address taken so far (case-folded) to where it was, to catch duplicates.
+    address taken so far (case-folded) to the address as written there and where it was,
+    to catch duplicates: addresses that differ only in case are one mailbox.
     """
     subscriber = subscriber_from(values)
     if isinstance(subscriber, str):
@@ -115,10 +116,10 @@ def parse_entry(
     key = subscriber.email.casefold()
     if key in seen:
         yield SubscriberProblem(
-            where, f"duplicate of {subscriber.email} at {seen[key]}; remove one of them"
+            where, f"{subscriber.email}: duplicate of {seen[key]}; remove one of them"
         )
         return
-    seen[key] = where
+    seen[key] = f"{subscriber.email} at {where}"
     yield SubscriberEntry(subscriber, where)
 
 

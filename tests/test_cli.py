@@ -109,6 +109,22 @@ def test_check_reports_ok(example):
     assert "OK: 2 lists, 3 sources, 5 subscribers" in result.output
 
 
+def test_a_duplicate_csv_row_is_reported_once_with_its_own_line_and_address(example, monkeypatch):
+    csv = example.parent / "subscribers-daily.csv"
+    csv.write_text(csv.read_text("utf-8") + "x@example.org,X\nLIN@example.org,Lin\n", "utf-8")
+    lines = csv.read_text("utf-8").splitlines()
+    assert (lines[4], lines[7]) == ("lin@example.org,Lin Wei", "LIN@example.org,Lin")
+    expected = (
+        f"{csv}:8: LIN@example.org: duplicate of lin@example.org at {csv}:5; remove one of them"
+    )
+    check = invoke("check", "--config", str(example))
+    run = invoke("run", "--config", str(example), "--dry-run")
+
+    assert check.exit_code == 2
+    assert check.output.count("duplicate of") == 1 and expected in check.output
+    assert run.output.count("duplicate of") == 1 and expected in run.output
+
+
 def test_check_names_bad_subscriber_line(example):
     csv = example.parent / "subscribers-daily.csv"
     text = csv.read_text(encoding="utf-8")

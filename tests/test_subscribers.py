@@ -90,8 +90,8 @@ def test_csv_fields_comments_and_problems_with_file_and_line(tmp_path):
         f"{where}:7: bad@example.org: status 'gone' is not one of active, paused, unsubscribed; "
         "format 'pdf' is not html or text; max_items must be a whole number of at least 1, "
         "got 'zero'; timezone 'Mars/Base' is not an IANA name like 'Europe/Berlin'; correct it",
-        f"{where}:8: duplicate of GRACE@example.org at {settings.config_path}:{grace_line} "
-        "[lists.daily.subscribers.1]; remove one of them",
+        f"{where}:8: GRACE@example.org: duplicate of grace@example.org at "
+        f"{settings.config_path}:{grace_line} [lists.daily.subscribers.1]; remove one of them",
         f"{where}:9: 9 fields, but the header has 8; quote commas",
     ]
     lin = valid[2]
@@ -302,7 +302,13 @@ def test_import_merges_and_reports_added_updated_and_skipped(tmp_path):
         f"{export}:7",
         f"{export}:8",
     ]
-    assert "resume" in report.skipped[0] and "duplicate of line 2" in report.skipped[2]
+    assert report.skipped[0].endswith(
+        ": lin@example.org unsubscribed; `digest subscribers resume --list daily "
+        "lin@example.org` if they asked to come back"
+    )
+    assert report.skipped[2] == (
+        f"{export}:7: NEW@example.org: duplicate of new@example.org on line 2; skipped"
+    )
     item = daily(load_settings(settings.config_path, environ={}))
     subs = {s.email: s for s in iter_subscribers(item, statuses=("active", "paused"))}
     assert subs["new@example.org"].name == "New Reader"
