@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import json
+import shlex
 import shutil
+import socket
+import subprocess
 from pathlib import Path
 
 import click
 import pytest
-from click.testing import CliRunner
+from click.testing import CliRunner, Result
 
 from digest.cli import cli
 
 from .conftest import ROOT
+from .feed_helpers import FeedServer, Reply
 
 
 @pytest.fixture
@@ -22,7 +26,7 @@ def example(tmp_path: Path) -> Path:
     return tmp_path / "config" / "digest.toml"
 
 
-def invoke(*args: str, stdin: str | None = None):
+def invoke(*args: str, stdin: str | None = None) -> Result:
     return CliRunner().invoke(cli, list(args), input=stdin, catch_exceptions=False)
 
 
@@ -167,6 +171,96 @@ def test_summarize_jsonl(tmp_path):
     out = [json.loads(line) for line in result.output.splitlines()]
     assert [o["id"] for o in out] == [0, 1, 2]
     assert all(isinstance(o["key_points"], list) for o in out)
+
+
+def test_summarize_an_html_or_markdown_file_summarizes_its_main_text(tmp_path):
+    notes = ROOT / "config" / "sources" / "notes"
+    for name, words in (("open-dataset.html", "buoys"), ("bike-lanes.md", "bike lane")):
+        result = invoke("summarize", str(notes / name), "--format", "json")
+        assert result.exit_code == 0, result.output
+        points = json.loads(result.output)["key_points"]
+        assert len(points) == 3 and any(words in point for point in points)
+        assert not any(mark in "".join(points) for mark in ("<", "#", "]("))
+        assert not any(point.startswith(("Coastal research", "Riverton opens")) for point in points)
+
+
+@pytest.mark.parametrize(
+    ("name", "body", "message"),
+    [
+        ("empty.txt", "", "empty.txt is empty"),
+        ("blank.txt", " \n\t\n", "blank.txt is empty"),
+        ("blank.md", "\n\n", "blank.md is empty"),
+        ("bare.html", "<html><body><nav></nav></body></html>", "bare.html has no main text"),
+        ("-", "", "stdin is empty"),
+        ("-", "   \n", "stdin is empty"),
+    ],
+)
+def test_summarize_of_empty_input_is_exit_2(tmp_path, name, body, message):
+    if name != "-":
+        (tmp_path / name).write_text(body, encoding="utf-8")
+    target = name if name == "-" else str(tmp_path / name)
+    result = invoke("summarize", target, stdin=body if name == "-" else None)
+    assert result.exit_code == 2
+    assert message in result.output and "nothing to summarize" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_summarize_jsonl_bad_lines_get_an_error_line_and_the_rest_go_on():
+    text = "One short sentence here. " * 5
+    lines = [json.dumps({"id": 1, "text": text}), "{not json", "[1, 2]", json.dumps({"id": 4})]
+    lines.append(json.dumps({"id": 5, "text": text}))
+
+    result = invoke("summarize", "--jsonl", stdin="\n".join(lines) + "\n")
+
+    out = [json.loads(line) for line in result.stdout.splitlines()]
+    assert result.exit_code == 1
+    assert [o["id"] for o in out] == [1, None, None, 4, 5]
+    assert out[1]["error"].startswith("line 2: not valid JSON")
+    assert out[2]["error"] == "line 3: expected a JSON object"
+    assert out[3]["error"] == 'line 4: no "text" string'
+    assert out[0]["key_points"] and out[4]["key_points"]
+    assert result.stderr == '3 lines failed; see their "error" lines\n'
+
+
+# The inline SVG of feedparser's test case wellformed/namespace/atomsvgtitle.xml.
+INLINE_SVG = (
+    '<svg xmlns="http://www.w3.org/2000/svg" version="1.1" baseProfile="full" width="300px" '
+    'height="200px"><title>foo</title><circle cx="150px" cy="100px" r="50px" fill="#ff0000" '
+    'stroke="#000000" stroke-width="5px"/></svg>'
+)
+
+
+def test_extract_of_an_inline_svg_body_does_not_crash(tmp_path):
+    page = tmp_path / "svg.html"
+    page.write_text(INLINE_SVG + "<p>The drawing shows a red circle.</p>", encoding="utf-8")
+    result = invoke("extract", str(page))
+    assert result.exit_code == 0
+    assert result.output == "The drawing shows a red circle.\n"
+    only = invoke("extract", "--jsonl", stdin=json.dumps({"id": "svg", "html": INLINE_SVG}))
+    assert (only.exit_code, json.loads(only.output)) == (0, {"id": "svg", "text": ""})
+
+
+def test_extract_jsonl_bad_lines_get_an_error_line_and_the_rest_go_on():
+    lines = [
+        json.dumps({"id": "a", "html": "<p>First.</p>"}),
+        '{"id": "b", "html": ',
+        '"just a string"',
+        json.dumps({"id": "d", "html": INLINE_SVG + "<p>Fourth.</p>"}),
+        json.dumps({"id": "e", "html": 5}),
+        json.dumps({"id": "f", "text": "Sixth."}),
+    ]
+
+    result = invoke("extract", "--jsonl", stdin="\n".join(lines) + "\n")
+
+    out = [json.loads(line) for line in result.stdout.splitlines()]
+    assert result.exit_code == 1
+    assert out[0] == {"id": "a", "text": "First."}
+    assert out[1]["line"] == 2 and out[1]["error"].startswith("line 2: not valid JSON")
+    assert out[2] == {"id": None, "line": 3, "error": "line 3: expected a JSON object"}
+    assert out[3] == {"id": "d", "text": "Fourth."}
+    assert out[4] == {"id": "e", "line": 5, "error": 'line 5: no "html" or "text" string'}
+    assert out[5] == {"id": "f", "text": "Sixth."}
+    assert "3 lines failed" in result.stderr
 
 
 def test_extract_file_and_jsonl():

@@ -12,7 +12,8 @@ from typing import Any
 
 import click
 
-from ..errors import ConfigError
+from ..errors import ConfigError, DigestError
+from ..models import BodyFormat
 from ..pipeline import Progress, RunReport, preview, run
 from ..reports import count_words
 from ..settings import Settings
@@ -100,19 +101,64 @@ def check_command(config: Path | None) -> None:
 
 @cli.command(name="summarize")
 @click.argument("source", default="-", type=click.File("r", encoding="utf-8"))
-@click.option("--points", default=3, show_default=True, type=click.IntRange(1, 20))
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
-@click.option("--jsonl", is_flag=True, help='Read {"id", "text"} lines on stdin.')
+@click.option(
+    "--points",
+    default=3,
+    show_default=True,
+    type=click.IntRange(1, 20),
+    help="How many key points (sentences) to pick.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help='"text": one "- point" a line; "json": {"key_points": [...]}.',
+)
+@click.option(
+    "--jsonl",
+    is_flag=True,
+    help='Read {"id", "text"} lines on stdin; write {"id", "key_points"} '
+    '(or {"id", "error"}) lines.',
+)
 def summarize_command(source: Any, points: int, fmt: str, jsonl: bool) -> None:
-    """Print the key points of one article (a text file, or - for stdin)."""
+    """Print the key points of one article: a text, Markdown or HTML file, or - for stdin.
+
+    An HTML or Markdown file (by its suffix) has its main text extracted first, as a run does.
+    """
+    from ..extract import Extracted, main_text
     from ..summarize import key_points
 
     if jsonl:
-        for record in _jsonl(source if source.name != "<stdin>" else sys.stdin):
-            result = key_points(str(record.get("text", "")), points=points)
+        failed = 0
+        for number, record in _jsonl(source if source.name != "<stdin>" else sys.stdin):
+            text = record.get("text") if isinstance(record, dict) else None
+            if isinstance(record, str) or not isinstance(text, str):
+                failed += _echo_failure(number, record, 'no "text" string')
+                continue
+            result = key_points(text, points=points)
             click.echo(json.dumps({"id": record.get("id"), "key_points": list(result)}))
+        _exit_if_failed(failed)
         return
-    result = key_points(source.read(), points=points)
+    name = "stdin" if source.name in ("<stdin>", "-") else source.name
+    body = source.read()
+    body_format = _format_of(name)
+    # Text as it is (the summarizer's own input); HTML and Markdown as a run extracts them.
+    found = Extracted("", body, (), "") if body_format == "text" else main_text(body, body_format)
+    if not found.text.strip():
+        what = "is empty" if not body.strip() else f"has no main text ({body_format})"
+        raise ConfigError(
+            f"{name} {what}; there is nothing to summarize.",
+            hint="give a file with the article's text, HTML or Markdown, or pipe one in",
+        )
+    result = key_points(
+        found.text,
+        points=points,
+        title=found.title,
+        headings=found.headings,
+        language=found.language or None,
+    )
     if fmt == "json":
         click.echo(json.dumps({"key_points": list(result)}, ensure_ascii=False, indent=2))
     else:
@@ -122,19 +168,42 @@ def summarize_command(source: Any, points: int, fmt: str, jsonl: bool) -> None:
 
 @cli.command(name="extract")
 @click.argument("target", required=False)
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
-@click.option("--jsonl", is_flag=True, help='Read {"id", "html"} or {"id", "text"} lines on stdin.')
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help='"text": the main text; "json": {"title", "language", "text"}.',
+)
+@click.option(
+    "--jsonl",
+    is_flag=True,
+    help='Read {"id", "html"} or {"id", "text"} lines on stdin; write {"id", "text"} '
+    '(or {"id", "error"}) lines.',
+)
 def extract_command(target: str | None, fmt: str, jsonl: bool) -> None:
-    """Print the main text of a page or text file (FILE or URL)."""
+    """Print the main text of a page or file (FILE or URL; .html, .md or plain text)."""
     from ..extract import main_text
 
     if jsonl:
-        for record in _jsonl(sys.stdin):
-            if "html" in record:
-                result = main_text(str(record["html"]), "html")
-            else:
-                result = main_text(str(record.get("text", "")), "text")
+        failed = 0
+        for number, record in _jsonl(sys.stdin):
+            if isinstance(record, str):
+                failed += _echo_failure(number, record, "")
+                continue
+            body_format: BodyFormat = "html" if "html" in record else "text"
+            body = record.get(body_format)
+            if not isinstance(body, str):
+                failed += _echo_failure(number, record, 'no "html" or "text" string')
+                continue
+            try:
+                result = main_text(body, body_format)
+            except DigestError as exc:
+                failed += _echo_failure(number, record, str(exc))
+                continue
             click.echo(json.dumps({"id": record.get("id"), "text": result.text}))
+        _exit_if_failed(failed)
         return
     if not target:
         usage("give a FILE or URL, or --jsonl to read JSON lines on stdin")
@@ -147,21 +216,43 @@ def extract_command(target: str | None, fmt: str, jsonl: bool) -> None:
         click.echo(result.text)
 
 
-def _jsonl(stream: Any) -> Iterator[dict[str, Any]]:
-    """JSON objects, one a line; a bad line is a usage error naming its number."""
+def _jsonl(stream: Any) -> Iterator[tuple[int, dict[str, Any] | str]]:
+    """(line number, JSON object) of each non-blank line; a bad line gives what is wrong."""
     for number, line in enumerate(stream, start=1):
         if not line.strip():
             continue
         try:
             record = json.loads(line)
         except json.JSONDecodeError as exc:
-            raise ConfigError(f"stdin line {number}: not valid JSON: {exc}.") from exc
-        if not isinstance(record, dict):
-            raise ConfigError(f"stdin line {number}: expected a JSON object.")
-        yield record
+            yield number, f"not valid JSON: {exc}"
+            continue
+        yield number, record if isinstance(record, dict) else "expected a JSON object"
 
 
-def _read_target(target: str) -> tuple[str, Any, str | None]:
+def _echo_failure(number: int, record: dict[str, Any] | str, problem: str) -> int:
+    """Write a line's error as its output line ({"id", "line", "error"}); return 1."""
+    identity = record.get("id") if isinstance(record, dict) else None
+    error = f"line {number}: {record if isinstance(record, str) else problem}"
+    click.echo(json.dumps({"id": identity, "line": number, "error": error}, ensure_ascii=False))
+    return 1
+
+
+def _exit_if_failed(failed: int) -> None:
+    """Exit 1 after a batch in which some lines failed, saying how many on stderr."""
+    if failed:
+        click.echo(f'{count_words(failed, "line")} failed; see their "error" lines', err=True)
+        sys.exit(1)
+
+
+def _format_of(name: str) -> BodyFormat:
+    """A file's body format by its suffix: .html/.htm, .md/.markdown, else text."""
+    suffix = Path(name).suffix.lower()
+    if suffix in (".html", ".htm"):
+        return "html"
+    return "markdown" if suffix in (".md", ".markdown") else "text"
+
+
+def _read_target(target: str) -> tuple[str, BodyFormat, str | None]:
     """The body, its format and its URL, from a local file or an http(s) URL."""
     if target.startswith(("http://", "https://")):
         from ..fetch import fetch, http_client
@@ -176,11 +267,7 @@ def _read_target(target: str) -> tuple[str, Any, str | None]:
         body = path.read_text(encoding="utf-8", errors="replace")
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read the file: {exc.strerror}.") from exc
-    suffix = path.suffix.lower()
-    body_format = (
-        "html" if suffix in (".html", ".htm") else "markdown" if suffix == ".md" else "text"
-    )
-    return body, body_format, None
+    return body, _format_of(target), None
 
 
 @contextmanager
