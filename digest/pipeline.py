@@ -50,6 +50,7 @@ log = logging.getLogger(__name__)
 class Preview:
     """An edition rendered for looking at, not sending, as its first reader would get it."""
 
+    list_name: str
     subject: str
     html: str
     text: str
@@ -153,28 +154,38 @@ def retry(
     return RunReport((dataclasses.replace(report, note=note),))
 
 
-def preview(settings: Settings, *, now: datetime, list_name: str | None = None) -> Preview:
-    """Render what the list's sources hold within its window, sent before or not."""
-    item = settings.chosen_lists(list_name)[0]
+def preview(
+    settings: Settings, *, now: datetime, list_name: str | None = None
+) -> tuple[Preview, ...]:
+    """Render what each list's (or one list's) sources hold within its window, sent or not."""
+    lists = settings.chosen_lists(list_name)
     with (
         StateStore(settings.state_path) as store,
         collect.http_client(timeout=settings.collect.timeout) as client,
     ):
-        collected = intake.collect_sources(settings, item, client, None, now, None)
-        summaries, _ = intake.summaries(item, collected.raws, store, None)
-        edition = compose.compose(item, summaries, now=now, timezone=settings.list_timezone(item))
-        rendered = render.render(edition, settings, item)
-        reader = next(
-            (s.recipient for s in iter_subscribers(item)), Recipient("reader@example.org", "Reader")
-        )
-        url = unsubscribe_url(
-            settings.base_url, unsubscribe_key(settings, store), item.name, reader.email
-        )
+        return tuple(_preview(settings, item, store, client, now) for item in lists)
+
+
+def _preview(
+    settings: Settings, item: ListSettings, store: StateStore, client: httpx.Client, now: datetime
+) -> Preview:
+    """One list's preview, addressed to its first subscriber (or to a stand-in reader)."""
+    collected = intake.collect_sources(settings, item, client, None, now, None)
+    summaries, _ = intake.summaries(item, collected.raws, store, None)
+    edition = compose.compose(item, summaries, now=now, timezone=settings.list_timezone(item))
+    rendered = render.render(edition, settings, item)
+    reader = next(
+        (s.recipient for s in iter_subscribers(item)), Recipient("reader@example.org", "Reader")
+    )
+    url = unsubscribe_url(
+        settings.base_url, unsubscribe_key(settings, store), item.name, reader.email
+    )
     message = message_from_bytes(
         render.personalize(rendered, reader, unsubscribe_url=url, now=now).data,
         policy=policy.default,
     )
     return Preview(
+        item.name,
         rendered.subject,
         _part(message, "html"),
         _part(message, "plain"),

@@ -275,7 +275,8 @@ def pages(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         os.utime(note, (NOW.timestamp() - 3600, NOW.timestamp() - 3600))
     settings = load_settings(folder / "config" / "digest.toml", environ={})
     example = folder / "example.html"
-    example.write_text(preview(settings, now=NOW, list_name="daily").html, encoding="utf-8")
+    (daily,) = preview(settings, now=NOW, list_name="daily")
+    example.write_text(daily.html, encoding="utf-8")
     _, _, parsed = _mail(*CASES["long"])
     long = folder / "long.html"
     long.write_text(_parts(parsed)[1], encoding="utf-8")

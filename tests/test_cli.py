@@ -91,10 +91,28 @@ def test_run_one_list_dry(example):
     assert "dry run: would send" in result.output and "weekly" not in result.output
 
 
-def test_unknown_list_is_exit_2(example):
-    result = invoke("run", "--config", str(example), "--list", "nope")
+@pytest.mark.parametrize("command", ["run", "preview", "status", "sources list"])
+def test_unknown_list_is_exit_2(example, command):
+    result = invoke(*command.split(), "--config", str(example), "--list", "nope")
     assert result.exit_code == 2
     assert "Error: no list named 'nope'" in result.output and "daily, weekly" in result.output
+
+
+def test_preview_without_list_covers_every_list(example, monkeypatch, tmp_path):
+    monkeypatch.setenv("DIGEST_NOW", "2026-11-27T06:00:00+00:00")
+
+    result = invoke("preview", "--config", str(example))
+
+    assert result.exit_code == 0, result.output
+    daily, weekly = result.output.split("=== weekly ===\n")
+    assert daily.startswith("=== daily ===\nSubject: ")
+    assert weekly.startswith("Subject: Weekly Round-up") and "WEEKLY ROUND-UP" not in daily
+    written = invoke("preview", "--config", str(example), "--out", str(tmp_path / "p.html"))
+    assert written.exit_code == 0, written.output
+    assert f"daily: 7 items; HTML written to {tmp_path / 'p-daily.html'}" in written.output
+    assert f"weekly: 4 items; HTML written to {tmp_path / 'p-weekly.html'}" in written.output
+    one = invoke("preview", "--config", str(example), "--list", "weekly")
+    assert one.output.startswith("Subject: ") and "===" not in one.output
 
 
 def test_broken_config_is_exit_2_without_traceback(tmp_path):

@@ -177,7 +177,7 @@ def test_preview_renders_without_sending(tmp_path, feed_server: FeedServer):
     url = feed_server.serve("/feed.xml", RSS)
     settings = make_config(tmp_path, url)
 
-    result = preview(settings, now=NOW)
+    (result,) = preview(settings, now=NOW)
 
     assert result.articles == 7
     assert "Valley towns" in result.html and "Valley towns" in result.text

@@ -61,23 +61,34 @@ def warn_of_placeholder(settings: Settings) -> None:
     "--out",
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
-    help="Write the HTML here [default: print the plain text].",
+    help="Write the HTML here (FILE-LIST.html each when there are several lists) "
+    "[default: print the plain text].",
 )
 def preview_command(config: Path | None, list_name: str | None, out: Path | None) -> None:
-    """Render a list's edition from what its sources hold now, without sending it."""
+    """Render each list's edition (or one list's) from what its sources hold now, unsent."""
     settings = load(config)
-    result = preview(settings, now=now(), list_name=list_name)
-    for error in result.source_errors:
-        click.echo(f"warning: {error}", err=True)
-    if out is None:
-        click.echo(f"Subject: {result.subject}\n")
-        click.echo(result.text)
-        return
-    try:
-        out.write_text(result.html, encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(f"{out}: cannot write the preview: {exc.strerror}.") from exc
-    click.echo(f"{result.articles} items; HTML written to {out}")
+    results = preview(settings, now=now(), list_name=list_name)
+    for result in results:
+        for error in result.source_errors:
+            click.echo(f"warning: {result.list_name}: {error}", err=True)
+        if out is None:
+            if len(results) > 1:
+                click.echo(f"=== {result.list_name} ===")
+            click.echo(f"Subject: {result.subject}\n")
+            click.echo(result.text)
+            continue
+        path = (
+            out
+            if len(results) == 1
+            else out.with_name(f"{out.stem}-{result.list_name}{out.suffix}")
+        )
+        try:
+            path.write_text(result.html, encoding="utf-8")
+        except OSError as exc:
+            raise ConfigError(f"{path}: cannot write the preview: {exc.strerror}.") from exc
+        click.echo(
+            f"{result.list_name}: {count_words(result.articles, 'item')}; HTML written to {path}"
+        )
 
 
 @cli.command(name="check")

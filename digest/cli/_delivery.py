@@ -27,6 +27,8 @@ def status_command(config: Path | None, list_name: str | None, limit: int, failu
     with StateStore(settings.state_path) as store:
         editions = store.edition_statuses(list_name, limit)
         failed = {e.id: store.failures(e.id) for e in editions if failures and e.counts.failed}
+    if list_name is not None and not editions:
+        settings.chosen_lists(list_name)  # a name the config lacks (and no edition has) is a typo
     if not editions:
         click.echo("No editions yet." if list_name is None else f"No editions of {list_name} yet.")
         return
