@@ -32,6 +32,12 @@ from .unsubscribe import read_token
 
 log = logging.getLogger(__name__)
 
+DEFAULT_PORT = 8058
+"""The endpoint's port unless told otherwise: the number of RFC 8058 (one-click unsubscribe).
+
+Not 8025, where local test SMTP servers (aiosmtpd, smtp4dev) listen, nor 8000 or 8080,
+which development web servers take.
+"""
 _MAX_BODY = 64 * 1024
 _HEADERS = {
     "Cache-Control": "no-store",
@@ -92,20 +98,20 @@ class UnsubscribeServer(ThreadingHTTPServer):
 
     @property
     def url(self) -> str:
-        """Where the server listens, e.g. ``http://127.0.0.1:8025``."""
+        """Where the server listens, e.g. ``http://127.0.0.1:8058``."""
         host, port = self.server_address[:2]
         return f"http://{host!s}:{port}"
 
 
 def make_server(
-    settings: Settings, host: str = "127.0.0.1", port: int = 8025, clock: Clock = _utc_now
+    settings: Settings, host: str = "127.0.0.1", port: int = DEFAULT_PORT, clock: Clock = _utc_now
 ) -> UnsubscribeServer:
     """A bound, not yet serving unsubscribe server (port 0 picks a free port)."""
     return UnsubscribeServer(settings, (host, port), clock)
 
 
 def serve_unsubscribe(
-    settings: Settings, host: str = "127.0.0.1", port: int = 8025, clock: Clock = _utc_now
+    settings: Settings, host: str = "127.0.0.1", port: int = DEFAULT_PORT, clock: Clock = _utc_now
 ) -> UnsubscribeServer:
     """Start the unsubscribe server in a daemon thread; stop it with `shutdown()`.
 

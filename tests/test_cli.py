@@ -45,6 +45,14 @@ def test_every_command_has_help(command):
     assert len(result.output.splitlines()) > 3
 
 
+def command_at(path: tuple[str, ...]) -> click.Command:
+    command: click.Command = cli
+    for name in path:
+        assert isinstance(command, click.Group)
+        command = command.commands[name]
+    return command
+
+
 def test_run_on_example_writes_outbox_then_nothing_new(example):
     first = invoke("run", "--config", str(example))
     assert first.exit_code == 0, first.output
@@ -467,3 +475,25 @@ def test_retry_by_smtp_warns_of_the_placeholder_base_url(example, smtp_server):
     assert result.exit_code == 2
     assert PLACEHOLDER_WARNING.format(config=example) in result.stderr
     assert "Error: no edition 9" in result.stderr
+
+
+def test_unsubscribe_server_on_a_busy_port_is_one_paragraph_and_exit_2(example):
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = invoke("unsubscribe-server", "--config", str(example), "--port", str(port))
+    assert result.exit_code == 2
+    assert result.output.startswith(
+        f"Error: cannot serve the unsubscribe endpoint on 127.0.0.1:{port}: "
+        "Address already in use.\nhint: "
+    )
+    assert "Traceback" not in result.output and len(result.output.splitlines()) == 2
+
+
+def test_the_unsubscribe_endpoint_does_not_default_to_the_test_smtp_port():
+    port = next(p for p in command_at(("unsubscribe-server",)).params if p.name == "port")
+    assert port.default == 8058
+    assert "[default: 8058;" in invoke("unsubscribe-server", "--help").output
+    assert "127.0.0.1:8058" in invoke("serve", "--help").output
+    assert "8025" not in invoke("serve", "--help").output

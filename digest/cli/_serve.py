@@ -16,6 +16,7 @@ from ..daemon import Daemon
 from ..errors import ConfigError
 from ..schedule import next_editions
 from ..settings import Settings
+from ..unsubscribe_server import DEFAULT_PORT
 from ._base import cli, config_option, load, now
 from ._commands import warn_of_placeholder
 
@@ -29,7 +30,7 @@ _LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
     "unsubscribe_at",
     metavar="HOST:PORT",
     default=None,
-    help="Also serve the one-click unsubscribe endpoint here, e.g. 127.0.0.1:8025.",
+    help=f"Also serve the one-click unsubscribe endpoint here, e.g. 127.0.0.1:{DEFAULT_PORT}.",
 )
 def serve_command(config: Path | None, unsubscribe_at: str | None) -> None:
     """Run the scheduler daemon in the foreground; SIGTERM/SIGINT stop it, SIGHUP reloads."""

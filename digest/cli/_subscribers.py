@@ -19,6 +19,7 @@ from ..state import StateStore
 from ..subscriber_edits import Change, add, export, remove, set_status
 from ..subscriber_import import import_csv
 from ..subscribers import STATUSES, SubscriberEntry, entries, split_topics
+from ..unsubscribe_server import DEFAULT_PORT
 from ._base import cli, config_option, load, now, usage
 
 list_choice = click.option(
@@ -176,13 +177,25 @@ def export_command(config: Path | None, list_name: str | None, out: Path | None)
 @cli.command(name="unsubscribe-server")
 @config_option
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", default=8025, show_default=True, type=click.IntRange(0, 65535))
+@click.option(
+    "--port",
+    default=DEFAULT_PORT,
+    show_default=True,
+    type=click.IntRange(0, 65535),
+    help="Port to listen on (0: any free port).",
+)
 def unsubscribe_server_command(config: Path | None, host: str, port: int) -> None:
     """Serve the one-click unsubscribe links (BASE_URL/u/TOKEN) until SIGTERM or Ctrl-C."""
     from ..unsubscribe_server import make_server
 
     settings = load(config)
-    server = make_server(settings, host, port, now)
+    try:
+        server = make_server(settings, host, port, now)
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot serve the unsubscribe endpoint on {host}:{port}: {exc.strerror or exc}.",
+            hint="another program may listen there: stop it, or choose a free port with --port",
+        ) from exc
 
     def stop(signum: int, frame: FrameType | None) -> None:
         threading.Thread(target=server.shutdown, daemon=True).start()
