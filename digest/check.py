@@ -77,7 +77,8 @@ def _unsubscribed_warnings(
         gone = store.unsubscribed(item.name)
     return [
         f"{active[email]}: {email} unsubscribed by link on {when:%Y-%m-%d}, so runs skip it; "
-        f'set status = "unsubscribed", or `digest subscribers resume {email}` if they asked'
+        f'set status = "unsubscribed", or `digest subscribers resume --list {item.name} {email}` '
+        "if they asked"
         for email, when in gone.items()
         if email in active
     ]

@@ -71,7 +71,8 @@ def add(
                 raise ConfigError(
                     f"{checked.email} is already a subscriber of {item.name} in {file.path} "
                     f"(status {status}); not added twice.",
-                    hint=f"`digest subscribers resume {checked.email}` if it is paused",
+                    hint=f"`digest subscribers resume --list {item.name} {checked.email}` "
+                    "if it is paused",
                 )
         target = files[-1]
         target.add(values_of(checked))

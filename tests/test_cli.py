@@ -30,6 +30,12 @@ def invoke(*args: str, stdin: str | None = None) -> Result:
     return CliRunner().invoke(cli, list(args), input=stdin, catch_exceptions=False)
 
 
+def pasted(output: str, start: str = "`digest ") -> Result:
+    """Run the first command quoted in the output, as a user who pastes it would."""
+    command = output[output.index(start) + 1 :].split("`", 1)[0]
+    return invoke(*shlex.split(command)[1:])
+
+
 def all_commands(group: click.Group, prefix: tuple[str, ...] = ()):
     for name, command in group.commands.items():
         yield (*prefix, name)
@@ -176,6 +182,43 @@ def test_failing_source_is_exit_1(example):
 def test_config_from_environment(example, monkeypatch):
     monkeypatch.setenv("DIGEST_CONFIG", str(example))
     assert invoke("check").exit_code == 0
+
+
+def test_config_before_the_command_name_works_as_after_it(example, monkeypatch):
+    monkeypatch.setenv("DIGEST_NOW", "2026-11-27T06:00:00+00:00")
+    assert invoke("--config", str(example), "check").exit_code == 0
+    result = invoke("--config", str(example), "run", "--list", "daily", "--dry-run")
+    assert result.exit_code == 0, result.output
+    assert "daily: 7 new articles" in result.output
+    assert invoke("--config", str(example), "status").output == "No editions yet.\n"
+    missing = invoke("--config", str(example.parent / "nope.toml"), "check")
+    assert missing.exit_code == 2 and "nope.toml: config file not found" in missing.output
+
+
+def test_a_hint_carries_the_config_given_and_works_when_pasted(example):
+    example.write_text(example.read_text("utf-8") + "\n[extra]\n", encoding="utf-8")
+    for args in (("check", "--config", str(example)), ("--config", str(example), "check")):
+        result = invoke(*args)
+        assert result.exit_code == 2
+        assert f"then run `digest check --config {example}`" in result.output
+        again = pasted(result.output)
+        assert again.exit_code == 2 and "unknown key 'extra'" in again.output
+
+
+def test_a_hint_carries_the_list_and_address_and_works_when_pasted(example):
+    daily = ("--config", str(example), "--list", "daily")
+    assert invoke("subscribers", "pause", *daily, "lin@example.org").exit_code == 0
+
+    result = invoke("subscribers", "add", *daily, "LIN@example.org")
+
+    assert result.exit_code == 2
+    assert (
+        f"hint: `digest subscribers resume --config {example} --list daily LIN@example.org` "
+        "if it is paused"
+    ) in result.output
+    again = pasted(result.output)
+    assert again.exit_code == 0, again.output
+    assert again.output.startswith("resumed lin@example.org")
 
 
 def test_summarize_file_text_and_json(tmp_path):

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import email
 import os
+import shlex
 import shutil
 import signal
 import subprocess
 import sys
 import time
 from collections import Counter
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email import policy
 from pathlib import Path
 
@@ -194,4 +195,27 @@ def test_status_without_editions_and_retry_of_an_unknown_edition(tmp_path: Path)
     result = CliRunner().invoke(cli, ["retry", "7", "--config", str(config)])
     assert result.exit_code == 2
     assert "Error: no edition 7 in" in result.output
-    assert "hint: `digest status` lists the editions" in result.output
+    assert f"hint: `digest status --config {config}` lists the editions" in result.output
+
+
+def test_the_retry_hint_names_the_real_edition_and_works_when_pasted(
+    tmp_path: Path, smtp_server: SmtpSink
+) -> None:
+    everyone = readers(3)
+    config = make_config(tmp_path, smtp_server.port, len(everyone))
+    assert run(load(config), now=NOW).lists[0].failed == 0  # edition 1
+    note = tmp_path / "notes" / "ferry.txt"
+    note.write_text("Ferry news\n\n" + "The harbour ferry runs again from today. " * 5, "utf-8")
+    os.utime(note, (NOW.timestamp() + 60, NOW.timestamp() + 60))
+    smtp_server.reject(everyone[1], "550 5.1.1 no such user")
+    assert run(load(config), now=NOW + timedelta(hours=1)).lists[0].failed == 1  # edition 2
+
+    result = CliRunner().invoke(cli, ["--config", str(config), "status"], catch_exceptions=False)
+
+    hint = f"Resend to the failed ones with `digest retry --config {config} 2`."
+    assert result.exit_code == 0 and result.stderr == hint + "\n"
+    smtp_server.allow(everyone[1])
+    code, output = invoke(*shlex.split(hint.split("`")[1])[1:])
+    assert code == 0, output
+    assert "retried 1 failed recipients; edition 2: sent 1, failed 0" in output
+    assert smtp_server.copies() == Counter(everyone * 2)

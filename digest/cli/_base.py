@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import logging
 import os
+import re
+import shlex
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TypeVar
 
 import click
 
@@ -20,11 +23,14 @@ log = logging.getLogger(__name__)
 
 
 class DigestFailure(click.ClickException):
-    """A DigestError as click shows it: the message, the hint, and exit status 1."""
+    """A DigestError as click shows it: the message, the hint, and exit status 1.
+
+    Commands quoted in either come out as the user can paste them (see `pasteable`).
+    """
 
     def __init__(self, error: DigestError) -> None:
-        super().__init__(str(error))
-        self.hint = error.hint
+        super().__init__(pasteable(str(error)))
+        self.hint = pasteable(error.hint) if error.hint else None
 
     def show(self, file: Any = None) -> None:
         """Print `Error: …` and the hint to stderr."""
@@ -52,21 +58,57 @@ class DigestGroup(click.Group):
             raise failure(exc) from exc
 
 
-config_option = click.option(
-    "--config",
-    "config",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Config file [default: $DIGEST_CONFIG, else config/digest.toml].",
+_F = TypeVar("_F", bound=Callable[..., Any])
+_GIVEN_CONFIG = "digest.config"
+_GIVEN_LIST = "digest.list"
+"""Keys in click's context meta: the --config and --list of this invocation, when given."""
+
+
+def _remember_config(ctx: click.Context, param: click.Parameter, value: Path | None) -> Path | None:
+    """--config before the command name holds for the command, unless it gives its own."""
+    if value is None:
+        return ctx.meta.get(_GIVEN_CONFIG)
+    ctx.meta[_GIVEN_CONFIG] = value
+    return value
+
+
+def _remember_list(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is not None:
+        ctx.meta[_GIVEN_LIST] = value
+    return value
+
+
+def config_option_named(help: str) -> Callable[[_F], _F]:
+    """The --config option with this help text (the group's and every command's)."""
+    return click.option(
+        "--config",
+        "config",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=None,
+        callback=_remember_config,
+        help=help,
+    )
+
+
+config_option = config_option_named(
+    "Config file [default: $DIGEST_CONFIG, else config/digest.toml]."
 )
-list_option = click.option("--list", "list_name", default=None, help="Only this list.")
+
+
+def list_option_named(help: str) -> Callable[[_F], _F]:
+    """The --list option with this help text (commands word it by what they do with it)."""
+    return click.option("--list", "list_name", default=None, callback=_remember_list, help=help)
+
+
+list_option = list_option_named("Only this list.")
 
 
 @click.group(cls=DigestGroup)
 @click.version_option(__version__, prog_name="digest")
+@config_option_named("Config file for the command; the same as --config after the command name.")
 @click.option("-v", "--verbose", count=True, help="More log output (-v info, -vv debug).")
 @click.option("--debug", is_flag=True, help="Show tracebacks of errors.")
-def cli(verbose: int, debug: bool) -> None:
+def cli(config: Path | None, verbose: int, debug: bool) -> None:
     """digest: many sources, condensed into a short, scheduled email briefing."""
     level = logging.DEBUG if verbose >= 2 else logging.INFO if verbose == 1 else logging.WARNING
     handler = logging.StreamHandler()
@@ -74,6 +116,46 @@ def cli(verbose: int, debug: bool) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+
+
+_QUOTED_COMMAND = re.compile(r"`(digest(?: [^`]*)?)`")
+
+
+def pasteable(text: str) -> str:
+    """The text with each `digest …` command in backticks carrying this invocation's options.
+
+    Messages name commands without knowing how digest was invoked; here a quoted command
+    gets the --config and --list the user gave (where it takes them and lacks them), so
+    that it works when pasted.
+    """
+    ctx = click.get_current_context(silent=True)
+    if ctx is None:
+        return text
+    given = {"--config": ctx.meta.get(_GIVEN_CONFIG), "--list": ctx.meta.get(_GIVEN_LIST)}
+    if not any(given.values()):
+        return text
+    return _QUOTED_COMMAND.sub(lambda m: f"`{_with_options(m.group(1), given)}`", text)
+
+
+def _with_options(command: str, given: dict[str, object]) -> str:
+    """One command line with the given options added after the command's name."""
+    try:
+        words = shlex.split(command)
+    except ValueError:
+        return command
+    target: click.Command = cli
+    at = 1
+    while isinstance(target, click.Group) and at < len(words) and words[at] in target.commands:
+        target = target.commands[words[at]]
+        at += 1
+    taken = {name for param in target.params for name in getattr(param, "opts", ())}
+    extra: list[str] = []
+    for name, value in given.items():
+        if value is not None and name in taken and name not in words:
+            extra += [name, str(value)]
+    return (
+        shlex.join([*words[:at], *extra, *words[at:]]) if extra and target is not cli else command
+    )
 
 
 def main() -> None:

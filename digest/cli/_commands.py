@@ -17,7 +17,7 @@ from ..models import BodyFormat
 from ..pipeline import Progress, RunReport, preview, run
 from ..reports import count_words
 from ..settings import Settings
-from ._base import cli, config_option, list_option, load, now, usage
+from ._base import cli, config_option, list_option, load, now, pasteable, usage
 
 
 @cli.command(name="run")
@@ -100,7 +100,7 @@ def check_command(config: Path | None) -> None:
     settings = load(config)
     result = check(settings, now=now())
     for line in result.warnings:
-        click.echo(f"warning: {line}", err=True)
+        click.echo(f"warning: {pasteable(line)}", err=True)
     if result.problems:
         raise ConfigError(
             f"{settings.config_path}: {count_words(len(result.problems), 'problem')}:\n"

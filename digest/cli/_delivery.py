@@ -10,7 +10,7 @@ import click
 
 from ..pipeline import retry
 from ..state import StateStore
-from ._base import cli, config_option, list_option, load, now
+from ._base import cli, config_option, list_option, load, now, pasteable
 from ._commands import _progress, warn_of_placeholder
 
 
@@ -47,8 +47,10 @@ def status_command(config: Path | None, list_name: str | None, limit: int, failu
         )
         for email, error in failed.get(edition.id, ()):
             click.echo(f"         failed: {email}: {error}")
-    if any(e.counts.failed for e in editions) and not failures:
-        click.echo("Resend to the failed ones with `digest retry EDITION`.", err=True)
+    retried = [e.id for e in editions if e.counts.failed]
+    if retried and not failures:
+        commands = ", ".join(f"`digest retry {number}`" for number in retried)
+        click.echo(pasteable(f"Resend to the failed ones with {commands}."), err=True)
 
 
 @cli.command(name="retry")

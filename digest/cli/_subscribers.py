@@ -20,11 +20,9 @@ from ..subscriber_edits import Change, add, export, remove, set_status
 from ..subscriber_import import import_csv
 from ..subscribers import STATUSES, SubscriberEntry, entries, split_topics
 from ..unsubscribe_server import DEFAULT_PORT
-from ._base import cli, config_option, load, now, usage
+from ._base import cli, config_option, list_option_named, load, now, pasteable, usage
 
-list_choice = click.option(
-    "--list", "list_name", default=None, help="The list [needed when the config has several]."
-)
+list_choice = list_option_named("The list [needed when the config has several].")
 email_argument = click.argument("email")
 
 
@@ -69,7 +67,14 @@ def list_command(config: Path | None, list_name: str | None, status: str | None)
 @click.option("--name", default="", help="The subscriber's name.")
 @click.option("--topics", default="", help='Keywords or source names, e.g. "bikes; -sport".')
 @click.option("--max-items", type=click.IntRange(min=1), default=None, help="Most items.")
-@click.option("--format", "fmt", type=click.Choice(["html", "text"]), default="html")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["html", "text"]),
+    default="html",
+    show_default=True,
+    help="The mail they get: html (with a plain-text part), or plain text only.",
+)
 @click.option("--timezone", default=None, help="IANA zone for dates, e.g. Europe/Paris.")
 def add_command(
     config: Path | None,
@@ -140,7 +145,7 @@ def import_command(config: Path | None, list_name: str | None, source: Path, dry
     for email in report.updated:
         click.echo(f"updated {email}")
     for line in report.skipped:
-        click.echo(f"skipped {line}", err=True)
+        click.echo(f"skipped {pasteable(line)}", err=True)
     if report.ignored_columns:
         click.echo(f"ignored columns: {', '.join(report.ignored_columns)}", err=True)
     where = "nothing written (dry run)" if dry_run else f"into {report.path}"
