@@ -540,3 +540,47 @@ def test_the_unsubscribe_endpoint_does_not_default_to_the_test_smtp_port():
     assert "[default: 8058;" in invoke("unsubscribe-server", "--help").output
     assert "127.0.0.1:8058" in invoke("serve", "--help").output
     assert "8025" not in invoke("serve", "--help").output
+
+
+
+def test_a_healthy_run_of_plain_text_feed_items_shows_no_library_log_lines(
+    tmp_path, monkeypatch, feed_server: FeedServer
+):
+    items = "".join(
+        f"<item><guid>n{n}</guid><title>Note {n}</title><link>https://example.org/{n}</link>"
+        f"<pubDate>Thu, 26 Nov 2026 08:00:00 +0000</pubDate><description>{body}</description>"
+        "</item>"
+        for n, body in enumerate(
+            [
+                "The ferry to the islands runs every hour from Monday, the harbour office says.",
+                "Fish &amp;amp; chips stalls return to the pier for the summer season this week.",
+                "&lt;p&gt;The old lighthouse opens to visitors on Sundays from May.&lt;/p&gt;",
+            ]
+        )
+    )
+    rss = (
+        f'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>{items}</channel></rss>'
+    )
+    url = feed_server.serve(
+        "/feed.xml", Reply(body=rss.encode(), headers={"Content-Type": "application/rss+xml"})
+    )
+    config = tmp_path / "digest.toml"
+    config.write_text(
+        'sender = "Briefing <news@example.org>"\ntransport = "outbox"\n[lists.daily]\n'
+        'title = "Daily"\n[[lists.daily.subscribers]]\nemail = "ada@example.org"\n'
+        f'[[lists.daily.sources]]\nname = "Harbour"\ntype = "feed"\nurl = "{url}"\n'
+        'full_text = "never"\n',
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("DIGEST_NOW", "2026-11-27T06:00:00+00:00")
+
+    result = invoke("-v", "run", "--config", str(config))
+
+    assert result.exit_code == 0, result.output
+    assert "daily: 3 new articles, 1 sent" in result.stdout
+    assert "trafilatura" not in result.stderr and "ERROR" not in result.stderr
+    assert [
+        line for line in result.stderr.splitlines() if not line.startswith("INFO digest.")
+    ] == []
+    loud = invoke("-vv", "run", "--config", str(config))  # -vv: the libraries' lines too
+    assert "DEBUG httpx" in loud.stderr or "INFO httpx" in loud.stderr

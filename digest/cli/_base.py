@@ -113,9 +113,30 @@ def cli(config: Path | None, verbose: int, debug: bool) -> None:
     level = logging.DEBUG if verbose >= 2 else logging.INFO if verbose == 1 else logging.WARNING
     handler = logging.StreamHandler()
     handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    if verbose < 2:
+        handler.addFilter(_is_shown)
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+
+
+_HANDLED_LIBRARIES = frozenset(("trafilatura", "htmldate", "courlan", "justext"))
+"""Libraries whose every failure the extract stage handles (it falls back to a plain
+conversion): their ERROR and WARNING lines describe input that was dealt with."""
+
+
+def _is_shown(record: logging.LogRecord) -> bool:
+    """Without -vv: digest's own log lines, and other libraries' warnings and errors.
+
+    A library's INFO and DEBUG lines are for -vv only, and so is everything the extract
+    libraries log (trafilatura logs ERROR for any body too short for its taste).
+    """
+    name = record.name
+    if name == "digest" or name.startswith("digest."):
+        return True
+    if name.partition(".")[0] in _HANDLED_LIBRARIES:
+        return False
+    return record.levelno >= logging.WARNING
 
 
 _QUOTED_COMMAND = re.compile(r"`(digest(?: [^`]*)?)`")
