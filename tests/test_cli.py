@@ -584,3 +584,35 @@ def test_a_healthy_run_of_plain_text_feed_items_shows_no_library_log_lines(
     ] == []
     loud = invoke("-vv", "run", "--config", str(config))  # -vv: the libraries' lines too
     assert "DEBUG httpx" in loud.stderr or "INFO httpx" in loud.stderr
+
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
+def test_what_digest_writes_beside_the_example_config_is_ignored_by_git(example, tmp_path):
+    folder = example.parent
+    subprocess.run(["git", "init", "-q", str(folder)], check=True)
+    imported = tmp_path / "import.csv"
+    imported.write_text("email,name\nnew@example.org,New\n", encoding="utf-8")
+    daily = ("--config", str(example), "--list", "daily")
+    assert invoke("run", "--config", str(example)).exit_code == 0
+    assert invoke("subscribers", "add", *daily, "zoe@example.org").exit_code == 0
+    assert invoke("subscribers", "import", *daily, str(imported)).exit_code == 0
+    assert invoke("subscribers", "remove", *daily, "zoe@example.org").exit_code == 0
+    assert invoke("subscribers", "pause", *daily, "lin@example.org").exit_code == 0
+    assert invoke("sources", "list", "--config", str(example)).exit_code == 0
+
+    status = subprocess.run(
+        ["git", "status", "--porcelain", "--untracked-files=all", "--ignored"],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.splitlines()
+
+    assert "!! .digest.toml.lock" in status
+    assert [line for line in status if line.startswith("!!")] == ["!! .digest.toml.lock"]
+    untracked = {line[3:] for line in status if line.startswith("??")}
+    shipped = ROOT / "config"
+    assert untracked == {
+        p.relative_to(shipped).as_posix() for p in shipped.rglob("*") if p.is_file()
+    }
