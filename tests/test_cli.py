@@ -59,6 +59,15 @@ def command_at(path: tuple[str, ...]) -> click.Command:
     return command
 
 
+@pytest.mark.parametrize("command", [(), *all_commands(cli)])
+def test_every_option_has_help(command):
+    options = [p for p in command_at(command).params if isinstance(p, click.Option)]
+    undocumented = [option.opts[0] for option in options if not (option.help or "").strip()]
+    assert undocumented == []
+    shown = invoke(*command, "--help").output
+    assert all(option.opts[-1] in shown for option in options if not option.hidden)
+
+
 def test_run_on_example_writes_outbox_then_nothing_new(example):
     first = invoke("run", "--config", str(example))
     assert first.exit_code == 0, first.output
@@ -542,7 +551,6 @@ def test_the_unsubscribe_endpoint_does_not_default_to_the_test_smtp_port():
     assert "8025" not in invoke("serve", "--help").output
 
 
-
 def test_a_healthy_run_of_plain_text_feed_items_shows_no_library_log_lines(
     tmp_path, monkeypatch, feed_server: FeedServer
 ):
@@ -584,7 +592,6 @@ def test_a_healthy_run_of_plain_text_feed_items_shows_no_library_log_lines(
     ] == []
     loud = invoke("-vv", "run", "--config", str(config))  # -vv: the libraries' lines too
     assert "DEBUG httpx" in loud.stderr or "INFO httpx" in loud.stderr
-
 
 
 @pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
