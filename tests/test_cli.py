@@ -129,7 +129,8 @@ def test_preview_without_list_covers_every_list(example, monkeypatch, tmp_path):
     assert result.exit_code == 0, result.output
     daily, weekly = result.output.split("=== weekly ===\n")
     assert daily.startswith("=== daily ===\nSubject: ")
-    assert weekly.startswith("Subject: Weekly Round-up") and "WEEKLY ROUND-UP" not in daily
+    assert weekly.startswith("Subject: ") and "Weekly Round-up" in weekly.splitlines()[0]
+    assert "Weekly Round-up" not in daily and "WEEKLY ROUND-UP" not in daily
     written = invoke("preview", "--config", str(example), "--out", str(tmp_path / "p.html"))
     assert written.exit_code == 0, written.output
     assert f"daily: 7 items; HTML written to {tmp_path / 'p-daily.html'}" in written.output
