@@ -27,7 +27,7 @@ import trafilatura
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from digest.extract import main_text  # noqa: E402
+from digest.extract._extract import main_text  # noqa: E402
 
 _TOKEN = re.compile(r"\w+")
 

@@ -38,8 +38,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from digest import render  # noqa: E402
-from digest.config import load_settings  # noqa: E402
+from digest.config._load import load_settings  # noqa: E402
+from digest.config._settings import Settings, SmtpSettings  # noqa: E402
 from digest.models import (  # noqa: E402
     Article,
     Edition,
@@ -48,9 +48,9 @@ from digest.models import (  # noqa: E402
     RenderedEdition,
     Summary,
 )
-from digest.send import PooledSender  # noqa: E402
-from digest.settings import Settings, SmtpSettings  # noqa: E402
-from digest.unsubscribe import unsubscribe_url  # noqa: E402
+from digest.render import _render as render  # noqa: E402
+from digest.send._send import PooledSender  # noqa: E402
+from digest.subscribers._tokens import unsubscribe_url  # noqa: E402
 
 NOW = datetime(2026, 11, 27, 6, 0, tzinfo=UTC)
 WORDS = [
@@ -273,8 +273,8 @@ def dkim_rate(message: Message) -> None:
         return
     from pydantic import SecretStr
 
-    from digest.dkim import DkimSigner
-    from digest.settings import DkimSettings
+    from digest.config._settings import DkimSettings
+    from digest.send._dkim import DkimSigner
 
     with tempfile.TemporaryDirectory() as folder:
         key = Path(folder) / "dkim.pem"

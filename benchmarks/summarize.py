@@ -28,9 +28,9 @@ from sumy.nlp.stemmers import Stemmer  # noqa: E402
 from sumy.summarizers.lex_rank import LexRankSummarizer  # noqa: E402
 from sumy.utils import get_stop_words  # noqa: E402
 
-from digest.sentences import Tokenizer  # noqa: E402
-from digest.settings import Algorithm  # noqa: E402
-from digest.summarize import key_points  # noqa: E402
+from digest.config._settings import Algorithm  # noqa: E402
+from digest.summarize._sentences import Tokenizer  # noqa: E402
+from digest.summarize._summarize import key_points  # noqa: E402
 
 System = Callable[[str, int], Sequence[str]]
 METRICS = ("rouge1", "rouge2", "rougeLsum")

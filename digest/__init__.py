@@ -6,7 +6,7 @@ the report. Everything else is reachable through its module.
 
 from __future__ import annotations
 
-from .config import load_settings
+from .config import ListSettings, Settings, load_settings
 from .errors import (
     ConfigError,
     DeliveryError,
@@ -17,7 +17,6 @@ from .errors import (
 )
 from .models import Article, Edition, Message, RawArticle, Recipient, Summary
 from .pipeline import ListReport, Preview, RunReport, preview, retry, run
-from .settings import ListSettings, Settings
 
 __version__ = "0.1.0"
 

@@ -26,7 +26,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
-from digest.settings import Security, SmtpSettings
+from digest.config._settings import Security, SmtpSettings
 
 Command = Literal["MAIL", "RCPT", "DATA"]
 

@@ -10,8 +10,8 @@ from email import policy
 from email.message import EmailMessage
 from pathlib import Path
 
-from digest.config import load_settings
-from digest.settings import Settings
+from digest.config._load import load_settings
+from digest.config._settings import Settings
 
 NOW = datetime(2026, 11, 27, 6, 0, tzinfo=UTC)
 NOTES = {

@@ -15,9 +15,8 @@ from typing import Any, NoReturn, TypeVar
 import click
 
 from .. import __version__
-from ..config import config_path, load_settings
+from ..config import Settings, config_path, load_settings
 from ..errors import DigestError
-from ..settings import Settings
 
 log = logging.getLogger(__name__)
 

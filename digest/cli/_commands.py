@@ -12,11 +12,10 @@ from typing import Any
 
 import click
 
+from ..config import Settings
 from ..errors import ConfigError, DigestError
 from ..models import BodyFormat
-from ..pipeline import Progress, RunReport, preview, run
-from ..reports import count_words
-from ..settings import Settings
+from ..pipeline import Progress, RunReport, count_words, preview, run
 from ._base import cli, config_option, list_option, load, now, pasteable, usage
 
 
@@ -47,7 +46,7 @@ def warn_of_placeholder(settings: Settings) -> None:
 
     The outbox is for trying things out, so it stays quiet there.
     """
-    from ..check import placeholder_warning
+    from ..pipeline import placeholder_warning
 
     warning = placeholder_warning(settings) if settings.transport == "smtp" else None
     if warning:
@@ -95,7 +94,7 @@ def preview_command(config: Path | None, list_name: str | None, out: Path | None
 @config_option
 def check_command(config: Path | None) -> None:
     """Validate the config, subscriber files and templates; say what is wrong and where."""
-    from ..check import check
+    from ..pipeline import check
 
     settings = load(config)
     result = check(settings, now=now())
@@ -266,7 +265,7 @@ def _format_of(name: str) -> BodyFormat:
 def _read_target(target: str) -> tuple[str, BodyFormat, str | None]:
     """The body, its format and its URL, from a local file or an http(s) URL."""
     if target.startswith(("http://", "https://")):
-        from ..fetch import fetch, http_client
+        from ..collect import fetch, http_client
 
         with http_client() as client:
             page = fetch(target, source=target, client=client, kind="page")

@@ -11,12 +11,10 @@ from types import FrameType
 
 import click
 
-from ..config import config_path, load_settings
-from ..daemon import Daemon
+from ..config import Settings, config_path, load_settings, next_editions
 from ..errors import ConfigError
-from ..schedule import next_editions
-from ..settings import Settings
-from ..unsubscribe_server import DEFAULT_PORT
+from ..schedule import Daemon
+from ..subscribers import DEFAULT_PORT
 from ._base import cli, config_option, load, now
 from ._commands import warn_of_placeholder
 
@@ -58,7 +56,7 @@ def _unsubscribe_endpoint(settings: Settings, address: tuple[str, int] | None) -
     if address is None:
         yield
         return
-    from ..unsubscribe_server import serve_unsubscribe
+    from ..subscribers import serve_unsubscribe
 
     try:
         server = serve_unsubscribe(settings, *address, clock=now)
@@ -96,7 +94,7 @@ def _log_with_times() -> None:
     for handler in root.handlers:
         handler.setFormatter(logging.Formatter(_LOG_FORMAT))
     if root.getEffectiveLevel() > logging.INFO:
-        logging.getLogger("digest.daemon").setLevel(logging.INFO)
+        logging.getLogger("digest.schedule._daemon").setLevel(logging.INFO)
 
 
 @contextmanager

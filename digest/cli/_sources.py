@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from ..collect import location
-from ..sources import import_opml, list_sources, probe_sources
+from ..pipeline import import_opml, list_sources, probe_sources
 from ._base import cli, config_option, list_option, load, now
 
 

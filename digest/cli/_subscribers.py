@@ -12,14 +12,23 @@ from types import FrameType
 
 import click
 
+from ..config import ListSettings, Settings
 from ..errors import ConfigError
 from ..models import MailFormat, Subscriber, SubscriberStatus
-from ..settings import ListSettings, Settings
 from ..state import StateStore
-from ..subscriber_edits import Change, add, export, remove, set_status
-from ..subscriber_import import import_csv
-from ..subscribers import STATUSES, SubscriberEntry, entries, split_topics
-from ..unsubscribe_server import DEFAULT_PORT
+from ..subscribers import (
+    DEFAULT_PORT,
+    STATUSES,
+    Change,
+    SubscriberEntry,
+    add,
+    entries,
+    export,
+    import_csv,
+    remove,
+    set_status,
+    split_topics,
+)
 from ._base import cli, config_option, list_option_named, load, now, pasteable, usage
 
 list_choice = list_option_named("The list [needed when the config has several].")
@@ -191,7 +200,7 @@ def export_command(config: Path | None, list_name: str | None, out: Path | None)
 )
 def unsubscribe_server_command(config: Path | None, host: str, port: int) -> None:
     """Serve the one-click unsubscribe links (BASE_URL/u/TOKEN) until SIGTERM or Ctrl-C."""
-    from ..unsubscribe_server import make_server
+    from ..subscribers import make_server
 
     settings = load(config)
     try:

@@ -6,8 +6,8 @@ log methods, `records` the values it returns, `lock` the run lock.
 
 from __future__ import annotations
 
-from .lock import RunLockedError, run_lock
-from .records import (
+from ._lock import RunLockedError, run_lock
+from ._records import (
     DeliveryCounts,
     DeliveryStatus,
     EditionRecord,
@@ -15,7 +15,7 @@ from .records import (
     FetchStatus,
     SlotStatus,
 )
-from .store import StateStore
+from ._store import StateStore
 
 __all__ = [
     "DeliveryCounts",

@@ -1,0 +1,223 @@
+"""Feed formats for the collect stage: RSS and Atom (through feedparser) and JSON Feed.
+
+parse_feed turns a document's bytes into a typed Feed; feedparser's untyped values are
+read here and nowhere else, so Any never leaves this module. Only the collect stage's
+modules import it (collect.py; pages.py and folders.py for the title helpers).
+"""
+
+from __future__ import annotations
+
+import calendar
+import codecs
+import html
+import json
+import logging
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urljoin
+
+import feedparser
+
+from ..errors import SourceError
+from ..models import BodyFormat
+
+log = logging.getLogger(__name__)
+
+TAG_RE = re.compile(r"<[^>]*>")
+"""An HTML tag, for cheap title clean-up (the extract stage does the real work)."""
+TITLE_MAX = 300
+_ACTIVE_RE = re.compile(
+    r"<(script|style|iframe|object|template)\b.*?(?:</\1\s*>|\Z)", re.IGNORECASE | re.DOTALL
+)
+# A tag starts with a letter right after "<" ("a < b" is not one), so text survives.
+_STRICT_TAG_RE = re.compile(r"</?[A-Za-z][A-Za-z0-9:-]*(?:\s[^<>]*)?/?>")
+
+
+def plain_title(text: str) -> str:
+    """A title without markup: never any script, handler or tag, even in "plain text" titles.
+
+    RSS titles are plain text by the spec, yet feeds put markup in them and readers show
+    them as HTML; an email must not carry "<script>" even as escaped text.
+    """
+    return clip(_STRICT_TAG_RE.sub(" ", _ACTIVE_RE.sub(" ", text)))
+
+
+def clip(text: str) -> str:
+    """Whitespace collapsed, cut at TITLE_MAX characters."""
+    text = " ".join(text.split())
+    return text if len(text) <= TITLE_MAX else text[: TITLE_MAX - 1].rstrip() + "…"
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One feed entry, typed: what feedparser or a JSON Feed gave us."""
+
+    id: str
+    links: tuple[str, ...]
+    """The entry's link first, then its other alternate links."""
+    title: str
+    body: str
+    body_format: BodyFormat
+    published: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class Feed:
+    """A parsed feed document, typed, with what the parser thought of it."""
+
+    version: str
+    """Empty when the parser found no feed at all."""
+    problem: str | None
+    """The parser's complaint (feedparser's bozo_exception), if any."""
+    is_problem_fatal: bool
+    """False for complaints that do not lose entries (a wrong declared encoding)."""
+    content_type: str
+    looks_like_html: bool
+    entries: tuple[Entry, ...]
+
+
+_BENIGN_PROBLEMS = (feedparser.CharacterEncodingOverride, feedparser.NonXMLContentType)
+_BINARY_TYPES = ("image/", "audio/", "video/", "font/", "application/pdf", "application/zip")
+_BOMS = (codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+
+
+def parse_feed(
+    data: bytes, where: str, *, content_type: str, charset: str | None, base: str
+) -> Feed:
+    """Any supported feed format, typed; SourceError for empty, binary or non-JSON-Feed JSON."""
+    head = data[:1024]
+    if not data.strip():
+        raise SourceError(f"{where}: the feed is empty", hint="check the URL or file")
+    is_binary = b"\x00" in head and not head.startswith(_BOMS) and not head.startswith(b"<\x00")
+    if content_type.startswith(_BINARY_TYPES) or is_binary:
+        raise SourceError(
+            f"{where}: got binary content ({content_type or 'unknown type'}), not a feed",
+            hint="check that the URL points at the RSS, Atom or JSON feed",
+        )
+    if content_type in ("application/feed+json", "application/json") or (
+        data.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{")
+    ):
+        return _parse_json_feed(data, where, base=base)
+    return _parse_xml_feed(data, content_type=content_type, charset=charset, base=base)
+
+
+def _parse_xml_feed(data: bytes, *, content_type: str, charset: str | None, base: str) -> Feed:
+    """RSS or Atom through feedparser; the only place feedparser's untyped values are read."""
+    # No content-location header: feedparser would resolve guids against it, and a guid
+    # must not change when the feed moves or redirects; links are joined with base below.
+    headers = {}
+    if content_type:  # the charset matters: feedparser follows RFC 7303 for text/xml
+        headers["content-type"] = content_type + (f"; charset={charset}" if charset else "")
+    # Bytes, never a str: given a str, feedparser would open URLs and files itself.
+    parsed: Any = feedparser.parse(bytes(data), response_headers=headers)
+    problem = parsed.get("bozo_exception") if parsed.get("bozo") else None
+    lowered = data[:1024].lower()
+    entries = (_feedparser_entry(entry, base) for entry in parsed.get("entries", []))
+    return Feed(
+        version=_str(parsed.get("version")),
+        problem=str(problem) if problem is not None else None,
+        is_problem_fatal=problem is not None and not isinstance(problem, _BENIGN_PROBLEMS),
+        content_type=content_type,
+        looks_like_html=content_type == "text/html"
+        or b"<!doctype html" in lowered
+        or b"<html" in lowered,
+        entries=tuple(e for e in entries if e.title or e.body or e.links),
+    )
+
+
+def _feedparser_entry(entry: Any, base: str) -> Entry:
+    body, body_format = "", _format_of("text/html")
+    contents = [c for c in entry.get("content", []) if _str(c.get("value")).strip()]
+    if contents:
+        best = next((c for c in contents if "html" in _str(c.get("type"))), contents[0])
+        body, body_format = _str(best.get("value")), _format_of(_str(best.get("type")))
+    elif _str(entry.get("summary")).strip():
+        detail = entry.get("summary_detail") or {}
+        body, body_format = _str(entry.get("summary")), _format_of(_str(detail.get("type")))
+    links = [_str(entry.get("link"))] + [
+        _str(link.get("href"))
+        for link in entry.get("links", [])
+        if link.get("rel", "alternate") == "alternate"
+    ]
+    stamp = entry.get("published_parsed") or entry.get("updated_parsed")
+    published = None
+    if stamp is not None:
+        try:
+            published = datetime.fromtimestamp(calendar.timegm(stamp), UTC)
+        except (TypeError, ValueError, OverflowError, OSError):
+            published = None
+    return Entry(
+        id=_str(entry.get("id")).strip(),
+        links=tuple(urljoin(base, link) if base else link for link in links if link),
+        title=_entry_title(entry),
+        body=body,
+        body_format=body_format,
+        published=published,
+    )
+
+
+def _entry_title(entry: Any) -> str:
+    title = _str(entry.get("title"))
+    if "html" in _str((entry.get("title_detail") or {}).get("type")):
+        title = html.unescape(TAG_RE.sub(" ", title))  # Atom type="html" titles carry markup
+    return plain_title(title)
+
+
+def _format_of(media_type: str) -> BodyFormat:
+    return "text" if media_type == "text/plain" else "html"
+
+
+def _str(value: object) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _parse_json_feed(data: bytes, where: str, *, base: str) -> Feed:
+    """JSON Feed 1.0 / 1.1 (https://jsonfeed.org/version/1.1), typed."""
+    try:
+        document: object = json.loads(data.decode("utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise SourceError(
+            f"{where}: cannot parse the JSON feed: {exc}",
+            hint="check the feed with a JSON Feed validator, or tell the site owner",
+        ) from exc
+    if not (
+        isinstance(document, dict)
+        and _str(document.get("version")).startswith("https://jsonfeed.org/version/")
+        and isinstance(document.get("items"), list)
+    ):
+        raise SourceError(
+            f"{where}: this is JSON but not a JSON Feed (no jsonfeed.org version or no items)",
+            hint="check that the URL points at the feed itself",
+        )
+    entries = []
+    for item in document["items"]:
+        if not isinstance(item, dict):
+            continue
+        html_body, text_body = _str(item.get("content_html")), _str(item.get("content_text"))
+        body_format: BodyFormat = "html" if html_body else "text"
+        body = html_body or text_body or _str(item.get("summary"))
+        raw_id = item.get("id")
+        links = (_str(item.get("url")), _str(item.get("external_url")))
+        entries.append(
+            Entry(
+                id=str(raw_id).strip() if isinstance(raw_id, str | int) else "",
+                links=tuple(urljoin(base, link) if base else link for link in links if link),
+                title=plain_title(_str(item.get("title"))),
+                body=body,
+                body_format=body_format,
+                published=_iso_date(item.get("date_published") or item.get("date_modified")),
+            )
+        )
+    return Feed("json", None, False, "application/feed+json", False, tuple(entries))
+
+
+def _iso_date(value: object) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.strip())
+    except ValueError:
+        return None
+    return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).astimezone(UTC)

@@ -1,0 +1,36 @@
+"""The config stage."""
+
+from __future__ import annotations
+
+from ._load import config_path, load_settings
+from ._schedule import Schedule, SlotTrigger, next_editions
+from ._settings import (
+    Algorithm,
+    CollectSettings,
+    DkimSettings,
+    FullText,
+    ListSettings,
+    OutboxSettings,
+    Settings,
+    SmtpSettings,
+    SourceSettings,
+    is_placeholder_url,
+)
+
+__all__ = [
+    "Algorithm",
+    "CollectSettings",
+    "DkimSettings",
+    "FullText",
+    "ListSettings",
+    "OutboxSettings",
+    "Schedule",
+    "Settings",
+    "SlotTrigger",
+    "SmtpSettings",
+    "SourceSettings",
+    "config_path",
+    "is_placeholder_url",
+    "load_settings",
+    "next_editions",
+]

@@ -1,0 +1,341 @@
+"""Extract stage: a RawArticle's body (HTML, plain text or Markdown) → an Article's main text.
+
+HTML goes through trafilatura (the main-content extractor, comments off), with a plain
+lxml conversion for feed fragments that trafilatura declines. Plain text and Markdown go
+through `digest.clean`, a hand-written clutter cleaner. The language is guessed cheaply
+from stop words and scripts, so the summarizer can pick its stemmer and stop list.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import lxml.html
+import trafilatura
+from lxml import etree
+from trafilatura.settings import Document
+
+from ..models import Article, BodyFormat, RawArticle
+from ._clean import Block, clean_text
+
+log = logging.getLogger(__name__)
+
+__all__ = ["Extracted", "detect_language", "extract", "main_text"]
+
+
+@dataclass(frozen=True, slots=True)
+class Extracted:
+    """The main text of one body, its sub-headings, the page's title and its language."""
+
+    title: str
+    text: str
+    """Paragraphs separated by a blank line; headings included as their own paragraphs."""
+    headings: tuple[str, ...]
+    language: str
+
+
+def extract(raw: RawArticle) -> Article:
+    """Turn a RawArticle into an Article holding only its main text."""
+    found = main_text(raw.body, raw.body_format, raw.url)
+    title = _squash(raw.title) or found.title
+    text, headings = found.text, found.headings
+    if title and text.startswith(title):
+        # Text bodies often repeat the headline as their first line; the title has its own field.
+        first, _, rest = text.partition("\n\n")
+        if _squash(first) == title:
+            text = rest
+            headings = tuple(h for h in headings if h != title)
+    log.debug("extracted %d characters from %s", len(text), raw.url)
+    return Article(
+        source=raw.source,
+        url=raw.url,
+        guid=raw.guid,
+        title=title,
+        published=raw.published,
+        text=text,
+        headings=headings,
+        language=found.language,
+    )
+
+
+def main_text(body: str, body_format: BodyFormat, url: str | None = None) -> Extracted:
+    """Find the main text of a body in the given format, without clutter or markup."""
+    if body_format == "html":
+        title, blocks = _html_blocks(body, url)
+    else:
+        text = _strip_markdown(body) if body_format == "markdown" else body
+        cleaned = clean_text(text)
+        title, blocks = cleaned.title, list(cleaned.blocks)
+    paragraphs = [text for text, _ in blocks]
+    headings = tuple(text for text, is_heading in blocks if is_heading)
+    joined = "\n\n".join(paragraphs)
+    return Extracted(title=title, text=joined, headings=headings, language=detect_language(joined))
+
+
+# --- HTML -----------------------------------------------------------------------------
+
+# Elements whose text is never article text, whatever the page says.
+_INVISIBLE = ("script", "style", "noscript", "template", "svg", "iframe", "object", "embed")
+_UTF8_PARSER = lxml.html.HTMLParser(encoding="utf-8")
+# Anything that makes a body HTML rather than text: a tag, a comment, a declaration.
+_MARKUP = re.compile(r"<[A-Za-z/!?]")
+# A whole page declares itself near its start; anything else is a fragment (a feed's body).
+_DOCUMENT = re.compile(r"<(?:!doctype\s+html|html[\s>])", re.IGNORECASE)
+_DOCUMENT_HEAD = 2048
+# Elements that start a new paragraph in the plain fallback conversion.
+_HEADING_TAGS = frozenset(("h1", "h2", "h3", "h4", "h5", "h6"))
+_BLOCK_TAGS = _HEADING_TAGS | {
+    *("p", "div", "section", "article", "header", "footer", "main", "aside", "nav", "form"),
+    *("li", "ul", "ol", "dl", "dt", "dd", "table", "tr", "blockquote", "pre", "figure"),
+    *("figcaption", "address", "br", "hr"),
+}
+
+
+def _html_blocks(html: str, url: str | None) -> tuple[str, list[Block]]:
+    """Main-text blocks of an HTML page (trafilatura), or of a fragment (plain conversion)."""
+    if not html.strip():
+        return "", []
+    if not _MARKUP.search(html):
+        # Plain text in an HTML field (RSS descriptions often are): nothing for
+        # trafilatura to find, and it logs an ERROR for every such body.
+        return "", _plain_blocks(_parse(html))
+    # A whole page goes to trafilatura as text, which it is tuned for; a fragment as a
+    # tree under <html>: as text, trafilatura rejects a fragment of one block with an
+    # ERROR log line, and one with an inline <svg> at its root fails an assertion.
+    page: str | lxml.html.HtmlElement | None = (
+        html if _DOCUMENT.search(html[:_DOCUMENT_HEAD]) else _parse(html)
+    )
+    if page is None or (not isinstance(page, str) and not page.text_content().strip()):
+        return "", []
+    title = ""
+    blocks: list[Block] = []
+    document = _trafilatura(page, url)
+    if document is not None:
+        title = _squash(document.title or "")
+        if document.body is not None:
+            blocks = list(_trafilatura_blocks(document.body))
+    if not blocks:
+        # Feed fragments (a few <p>s) are below trafilatura's minimum size: they are all content.
+        blocks = _plain_blocks(_parse(html) if isinstance(page, str) else page)
+    return title, blocks
+
+
+def _parse(html: str) -> lxml.html.HtmlElement | None:
+    """The body as one document under <html>, however little of one it is; None if empty."""
+    try:
+        # Bytes with a declared encoding: lxml would guess Latin-1 for a fragment without <meta>.
+        return lxml.html.document_fromstring(html.encode("utf-8"), parser=_UTF8_PARSER)
+    except (etree.ParserError, ValueError):
+        return None
+
+
+def _trafilatura(page: str | lxml.html.HtmlElement, url: str | None) -> Document | None:
+    """trafilatura's document for a page (a tree it copies); None when it finds nothing or fails.
+
+    A library failure on odd markup is not the article's end: the plain conversion
+    takes over, so that no body makes the extract stage crash.
+    """
+    try:
+        document = trafilatura.bare_extraction(
+            page,
+            url=url,
+            include_comments=False,
+            with_metadata=True,
+            fast=True,
+            # Only the title is wanted from the metadata; an extensive date search costs ~3 ms.
+            date_extraction_params={"extensive_search": False, "original_date": False},
+        )
+    except Exception as exc:  # a library bug on odd input: logged, and the fallback takes over
+        log.info("trafilatura failed on %s (%r); using the plain conversion", url or "a body", exc)
+        return None
+    return document if isinstance(document, Document) else None
+
+
+def _trafilatura_blocks(body: etree._Element) -> Iterator[Block]:
+    """Paragraphs and headings of trafilatura's XML body (p, head, list, quote, table...)."""
+    for element in body:
+        tag = element.tag
+        if tag == "list":
+            for item in element.iter("item"):
+                yield from _block(_element_text(item), is_heading=False)
+        elif tag == "table":
+            for row in element.iter("row"):
+                cells = (_element_text(cell) for cell in row.iter("cell"))
+                yield from _block(" ".join(c for c in cells if c), is_heading=False)
+        else:
+            yield from _block(_element_text(element), is_heading=tag == "head")
+
+
+def _plain_blocks(root: lxml.html.HtmlElement | None) -> list[Block]:
+    """Paragraphs of a parsed HTML fragment by a plain walk over block elements."""
+    if root is None:
+        return []
+    etree.strip_elements(root, *_INVISIBLE, etree.Comment, etree.PI, with_tail=False)
+    blocks: list[Block] = []
+    parts: list[str] = []
+    state = {"heading": False}
+
+    def flush() -> None:
+        blocks.extend(_block(" ".join(parts), is_heading=state["heading"]))
+        parts.clear()
+        state["heading"] = False
+
+    def walk(element: etree._Element) -> None:
+        tag = element.tag if isinstance(element.tag, str) else ""
+        is_block = tag in _BLOCK_TAGS
+        if is_block:
+            flush()
+        if element.text:
+            parts.append(element.text)
+        for child in element:
+            walk(child)
+        if is_block:
+            state["heading"] = tag in _HEADING_TAGS
+            flush()
+        if element.tail:
+            parts.append(element.tail)
+
+    walk(root)
+    flush()
+    return blocks
+
+
+def _element_text(element: etree._Element) -> str:
+    """All text inside an element, whitespace squashed."""
+    return _squash("".join(element.itertext()))
+
+
+def _block(text: str, *, is_heading: bool) -> Iterator[Block]:
+    """One block for a non-empty text."""
+    text = _squash(text)
+    if text:
+        yield text, is_heading
+
+
+def _squash(text: str) -> str:
+    """Collapse runs of whitespace (incl. no-break spaces) to one space and trim."""
+    return " ".join(text.split())
+
+
+# --- Markdown --------------------------------------------------------------------------
+
+_MD_FENCE = re.compile(r"^(```|~~~)")
+_MD_ATX = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
+_MD_SETEXT = re.compile(r"^\s{0,3}(=+|-+)\s*$")
+_MD_IMAGE = re.compile(r"!\[([^\]]*)\]\([^)]*\)")
+_MD_LINK = re.compile(r"\[([^\]]+)\]\((?:[^()]|\([^)]*\))*\)|\[([^\]]+)\]\[[^\]]*\]")
+_MD_REF_DEF = re.compile(r"^\s{0,3}\[[^\]]+\]:\s+\S+")
+_MD_EMPHASIS = re.compile(r"(\*\*|__|\*|_|~~)(?=\S)(.+?)(?<=\S)\1")
+_MD_CODE = re.compile(r"`+([^`]*)`+")
+_MD_LIST = re.compile(r"^\s*(?:[-*+]|\d{1,3}[.)])\s+")
+_MD_QUOTE = re.compile(r"^\s*(?:>\s?)+")
+_MD_RULE = re.compile(r"^\s{0,3}([-*_])(\s*\1){2,}\s*$")
+_MD_HTML_TAG = re.compile(r"</?[A-Za-z][^>]*>")
+
+
+def _strip_markdown(markdown: str) -> str:
+    """Markdown → plain text: headings on their own paragraph, links and emphasis unwrapped."""
+    out: list[str] = []
+    in_fence = False
+    for line in markdown.splitlines():
+        if _MD_FENCE.match(line.strip()):
+            in_fence = not in_fence
+            out.append("")
+            continue
+        if in_fence or _MD_REF_DEF.match(line) or _MD_RULE.match(line):
+            out.append("")
+            continue
+        heading = _MD_ATX.match(line)
+        if heading:
+            out.extend(["", _inline_markdown(heading.group(2)), ""])
+            continue
+        if _MD_SETEXT.match(line) and out and out[-1].strip():
+            # The line above was a heading: make it a paragraph of its own.
+            out.extend([""])
+            continue
+        is_item = bool(_MD_LIST.match(line))
+        line = _MD_QUOTE.sub("", _MD_LIST.sub("", line))
+        if is_item:
+            out.append("")  # each list item is its own paragraph
+        out.append(_inline_markdown(line))
+    return "\n".join(out)
+
+
+def _inline_markdown(text: str) -> str:
+    """Unwrap inline Markdown: images dropped, links to their text, emphasis and code marks off."""
+    text = _MD_IMAGE.sub("", text)
+    text = _MD_LINK.sub(lambda m: m.group(1) or m.group(2), text)
+    text = _MD_CODE.sub(r"\1", text)
+    text = _MD_HTML_TAG.sub("", text)
+    for _ in range(2):  # nested emphasis such as ***bold italic***
+        text = _MD_EMPHASIS.sub(r"\2", text)
+    return text
+
+
+# --- Language --------------------------------------------------------------------------
+
+# The most frequent function words of each language (those sumy has stemmers for, and a
+# few neighbours). Ambiguous words (e.g. "a", "e", "de") are left to the longer lists.
+_STOP_WORDS: dict[str, frozenset[str]] = {
+    code: frozenset(words.split())
+    for code, words in {
+        "en": "the and of to in is that for it with was on as be are this by have from "
+        "not at they his her but which has were will would their been there an or",
+        "de": "der die und das ist nicht ein eine zu den mit sich von auf dem des für "
+        "auch es im sie wird wie aus bei nach oder werden hat dass noch",
+        "fr": "le la les et des est une du que qui dans pour pas sur au ce il elle ne "
+        "avec se sont par plus mais ont cette été aux nous",
+        "es": "el los las del que en por con una para es se al lo como más pero sus le "
+        "ha fue este esta son entre cuando muy sin sobre también",
+        "it": "il di che è per non una sono della con gli del le alla si nel dei anche "
+        "come più ma ha delle questo lo nella essere",
+        "pt": "o os do da que em não uma com para por dos das mais ao se no na como "
+        "foi mas ele ela são seu sua também pelo pela já",
+        "nl": "het een van en de dat niet zijn op te voor met als maar ook wordt door "
+        "aan bij nog er om naar dan worden heeft deze",
+        "sv": "och att det som en på är av för med till den har inte om ett han men var "
+        "jag sig från vi så kan",
+        "pl": "nie się na jest że do to jak ale po czy przez od za tak jego który oraz "
+        "być był są dla tylko",
+        "cs": "se na je že to jako pro by jsou ale které jeho jak být byl tak podle "
+        "také jejich nebo aby když",
+        "sk": "sa na je že to ako pre by sú ale ktoré jeho ktorý byť bol tak podľa aj "
+        "alebo aby keď",
+        "ru": "и в не на что с по как это он из но за от его для так же она был все "  # noqa: RUF001
+        "только уже или бы они было",
+        "uk": "і в не на що з та як це він із але за від його для так же вона був всі "  # noqa: RUF001
+        "тільки вже або би вони було які",  # noqa: RUF001
+    }.items()
+}
+# Scripts that name a language on their own (no stop-word list needed).
+_SCRIPTS = (
+    ("ko", re.compile(r"[\uac00-\ud7af]")),
+    ("ja", re.compile(r"[\u3040-\u30ff]")),
+    ("zh", re.compile(r"[\u4e00-\u9fff]")),
+    ("ar", re.compile(r"[\u0600-\u06ff]")),
+    ("he", re.compile(r"[\u0590-\u05ff]")),
+    ("el", re.compile(r"[\u0370-\u03ff]")),
+    ("th", re.compile(r"[\u0e00-\u0e7f]")),
+)
+_WORD = re.compile(r"\w+")
+# A few thousand characters decide the language; reading the whole text only costs time.
+_LANGUAGE_SAMPLE = 5000
+
+
+def detect_language(text: str, default: str = "en") -> str:
+    """Guess the ISO 639-1 code of a text from its script and stop words; default if unsure."""
+    sample = text[:_LANGUAGE_SAMPLE]
+    letters = sum(ch.isalpha() for ch in sample)
+    if not letters:
+        return default
+    for code, script in _SCRIPTS:
+        # A script counts when it makes up a good share of the letters (not just a quote).
+        if len(script.findall(sample)) * 4 >= letters:
+            return code
+    words = [w.lower() for w in _WORD.findall(sample)]
+    scores = {code: sum(w in stop for w in words) for code, stop in _STOP_WORDS.items()}
+    best = max(scores, key=lambda code: scores[code])
+    return best if scores[best] >= 2 else default

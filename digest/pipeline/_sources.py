@@ -1,0 +1,238 @@
+"""A list's sources as an admin sees them: import them from OPML, list them, test them now.
+
+`import_opml` appends feed sources to a list in the config file, editing it with tomlkit
+so that comments and layout stay, and writing it atomically (a crash leaves the old
+file or the new one, never half of each). `list_sources` joins the config with each
+source's last fetch from the state file; `probe_sources` fetches every source now and
+records nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+import tomllib
+import xml.etree.ElementTree as ElementTree
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import tomlkit
+from tomlkit.exceptions import TOMLKitError
+
+from ..collect import gather, http_client, is_http_url
+from ..config import ListSettings, Settings, SourceSettings
+from ..errors import ConfigError
+from ..state import FetchStatus, StateStore
+from ..urls import canonical_url
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class ImportReport:
+    """What `import_opml` did: the names added and each skipped feed with the reason."""
+
+    list_name: str
+    added: tuple[str, ...]
+    skipped: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class SourceLine:
+    """One configured source with the outcome of its last fetch (None: never fetched)."""
+
+    list_name: str
+    source: SourceSettings
+    last: FetchStatus | None
+
+
+@dataclass(frozen=True, slots=True)
+class SourceProbe:
+    """One source fetched now: how many items it gave, or why it failed."""
+
+    list_name: str
+    source: SourceSettings
+    items: int
+    error: str | None
+
+
+def import_opml(settings: Settings, opml_path: Path, list_name: str | None) -> ImportReport:
+    """Append the OPML file's feeds to a list in the config; skip those it already has."""
+    item = _one_list(settings, list_name)
+    feeds = _read_opml(opml_path)
+    config_path = settings.config_path
+    try:
+        text = config_path.read_text(encoding="utf-8")
+        document = tomlkit.parse(text)
+    except (OSError, TOMLKitError) as exc:
+        raise ConfigError(f"{config_path}: cannot read the config to edit it: {exc}.") from exc
+    table = _list_table(document, config_path, item.name)
+    known = {canonical_url(s.url): s.name for s in item.sources if s.url}
+    names = {s.name for s in item.sources}
+    added: list[str] = []
+    skipped: list[str] = []
+    new_tables = []
+    for title, url in feeds:
+        if not is_http_url(url):
+            skipped.append(f"{title} ({url}): not an http(s) URL")
+            continue
+        key = canonical_url(url)
+        if key in known:
+            skipped.append(f"{title} ({url}): already in the list as {known[key]!r}")
+            continue
+        name = _unique(title or _host(url), names)
+        names.add(name)
+        known[key] = name
+        source = tomlkit.table()
+        source.update({"name": name, "type": "feed", "url": url})
+        new_tables.append(source)
+        added.append(name)
+    if new_tables:
+        sources = table.get("sources")
+        is_new = sources is None
+        if sources is None:  # tomlkit puts blank lines between the tables of a new array
+            sources = tomlkit.aot()
+            table.add(tomlkit.nl())
+            table.append("sources", sources)
+        elif not isinstance(sources, tomlkit.items.AoT):
+            raise ConfigError(
+                f"{config_path}: [lists.{item.name}] sources is not written as "
+                "[[lists.NAME.sources]] tables, so it cannot be extended here.",
+                hint="add the sources by hand, or rewrite them as [[lists.NAME.sources]] tables",
+            )
+        for source in new_tables:
+            if not is_new:  # a blank line after each table, as the others are written
+                source.add(tomlkit.nl())
+            sources.append(source)
+        _write_atomically(config_path, tomlkit.dumps(document))
+    log.info("imported %d feeds into %s, skipped %d", len(added), item.name, len(skipped))
+    return ImportReport(item.name, tuple(added), tuple(skipped))
+
+
+def list_sources(settings: Settings, list_name: str | None = None) -> tuple[SourceLine, ...]:
+    """Every source of every list (or one), with its last fetch from the state file."""
+    lists = settings.chosen_lists(list_name)
+    with StateStore(settings.state_path) as store:
+        statuses = store.fetch_statuses()
+    return tuple(
+        SourceLine(item.name, source, statuses.get((item.name, source.name)))
+        for item in lists
+        for source in item.sources
+    )
+
+
+def probe_sources(
+    settings: Settings, *, now: datetime, list_name: str | None = None
+) -> tuple[SourceProbe, ...]:
+    """Fetch every source of every list (or one) now; nothing is recorded or sent."""
+    results: list[SourceProbe] = []
+    with http_client(timeout=settings.collect.timeout) as client:
+        for item in settings.chosen_lists(list_name):
+            # No validators (a full fetch, never a 304) and no full-text pages: a quick look.
+            gathered = gather(
+                item.sources,
+                now=now,
+                client=client,
+                options=settings.collect,
+                is_wanted=lambda _: False,
+            )
+            results.extend(
+                SourceProbe(item.name, g.source, len(g.articles), str(g.error) if g.error else None)
+                for g in gathered
+            )
+    return tuple(results)
+
+
+def _one_list(settings: Settings, list_name: str | None) -> ListSettings:
+    if list_name is None and len(settings.lists) > 1:
+        names = ", ".join(item.name for item in settings.lists)
+        raise ConfigError(
+            f"{settings.config_path} has several lists ({names}); say which one to import into.",
+            hint="pass --list NAME",
+        )
+    return settings.chosen_lists(list_name)[0]
+
+
+def _read_opml(path: Path) -> list[tuple[str, str]]:
+    """(title, xmlUrl) of every feed outline in an OPML file, nested ones included."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read the OPML file: {exc.strerror}.") from exc
+    if b"<!ENTITY" in data or b"<!DOCTYPE" in data:
+        # Entity tricks (billion laughs, external files) have no place in a feed list.
+        raise ConfigError(
+            f"{path}: the OPML file declares a DOCTYPE or entities; refusing to read it.",
+            hint="export the subscriptions again from your feed reader",
+        )
+    try:
+        root = ElementTree.fromstring(data)
+    except ElementTree.ParseError as exc:
+        raise ConfigError(
+            f"{path}: not a well-formed OPML file: {exc}.",
+            hint="export the subscriptions again from your feed reader",
+        ) from exc
+    if root.tag.lower() != "opml":
+        raise ConfigError(f"{path}: not an OPML file (the root element is <{root.tag}>).")
+    feeds = []
+    for outline in root.iter("outline"):
+        attributes = {key.lower(): value for key, value in outline.attrib.items()}
+        url = attributes.get("xmlurl", "").strip()
+        if url:
+            title = " ".join((attributes.get("title") or attributes.get("text") or "").split())
+            feeds.append((title, url))
+    return feeds
+
+
+def _list_table(document: Any, config_path: Path, list_name: str) -> Any:
+    """The [lists.NAME] table of a tomlkit document."""
+    try:
+        table = document["lists"][list_name]
+    except (KeyError, TypeError) as exc:
+        raise ConfigError(f"{config_path}: no [lists.{list_name}] table to add to.") from exc
+    if not isinstance(table, dict):
+        raise ConfigError(f"{config_path}: [lists.{list_name}] is not a table.")
+    return table
+
+
+def _unique(name: str, taken: Iterable[str]) -> str:
+    names = set(taken)
+    candidate, number = name, 2
+    while candidate in names:
+        candidate = f"{name} ({number})"
+        number += 1
+    return candidate
+
+
+def _host(url: str) -> str:
+    try:
+        return canonical_url(url).split("/")[2]
+    except IndexError:
+        return url
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    """Replace path with text in one step, keeping the file's permissions."""
+    tomllib.loads(text)  # never write a file that would not load
+    try:
+        mode = path.stat().st_mode & 0o777
+        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+        try:
+            with os.fdopen(handle, "w", encoding="utf-8") as stream:
+                stream.write(text)
+                stream.flush()
+                os.fsync(stream.fileno())
+            os.chmod(temporary, mode)
+            os.replace(temporary, path)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+    except OSError as exc:
+        raise ConfigError(
+            f"{path}: cannot write the config: {exc.strerror}.",
+            hint="check that the config file and its folder are writable",
+        ) from exc

@@ -1,0 +1,281 @@
+"""The web archive: every edition as a static page, an index page and an Atom feed per list.
+
+Layout under ``archive_dir`` (served as is at ``archive_url``)::
+
+    <list>/<YYYY-MM-DD-HHMMSS>.html   one edition, as the email shows it, minus the reader
+    <list>/index.html                 every edition, newest first, and how to subscribe
+    <list>/feed.xml                   Atom feed of the editions
+    <list>/editions.json              what index.html and feed.xml are built from
+
+An edition's page is named after when it was made (in the list's zone), so render() can
+put the "view in browser" link into the email before the edition is stored. The page is
+the rendered HTML with the recipient placeholders filled with neutral words: no reader's
+name or address ever reaches the archive. Every file is written atomically (a temporary
+file, then a rename), so a web server never serves half a page.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import logging
+import os
+import re
+import tempfile
+from dataclasses import dataclass
+from datetime import datetime
+from email.utils import parseaddr
+from pathlib import Path
+from urllib.parse import quote
+from xml.sax.saxutils import escape as xml_escape
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from .. import render as greeting
+from .. import render as mime
+from ..config import ListSettings, Settings
+from ..errors import ConfigError
+from ..models import Edition, RenderedEdition
+
+log = logging.getLogger(__name__)
+
+MAX_FEED_ENTRIES = 50
+"""Newest editions listed in feed.xml (index.html lists all of them)."""
+NEUTRAL = {"greeting": greeting.NEUTRAL, "name": "", "email": "your address"}
+"""What the archive page shows where the email shows the reader's own values."""
+
+_MANIFEST = "editions.json"
+
+
+@dataclass(frozen=True, slots=True)
+class ArchivedEdition:
+    """One edition as the index and the feed list it."""
+
+    page: str
+    """File name of the edition's page within the list's folder."""
+    subject: str
+    created: str
+    """When the edition was made, ISO 8601 with offset."""
+    count: int
+    titles: tuple[str, ...]
+
+
+def page_name(edition: Edition, settings: Settings, list_settings: ListSettings) -> str:
+    """File name of the edition's page: when it was made, in the list's time zone."""
+    zone_name = settings.list_timezone(list_settings)
+    try:
+        zone = ZoneInfo(zone_name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ConfigError(
+            f"[lists.{list_settings.name}] timezone {zone_name!r} is unknown"
+        ) from exc
+    return f"{edition.created.astimezone(zone):%Y-%m-%d-%H%M%S}.html"
+
+
+def list_url(settings: Settings, list_settings: ListSettings) -> str:
+    """Public address of the list's archive folder, with a trailing slash."""
+    return f"{settings.public_archive_url()}/{quote(list_settings.name, safe='')}/"
+
+
+def index_url(settings: Settings, list_settings: ListSettings) -> str:
+    """Public address of the list's index page: past editions and how to (un)subscribe."""
+    return list_url(settings, list_settings) + "index.html"
+
+
+def edition_url(edition: Edition, settings: Settings, list_settings: ListSettings) -> str:
+    """Public address of the edition's page: the email's "view in browser" link."""
+    return list_url(settings, list_settings) + page_name(edition, settings, list_settings)
+
+
+def write_archive(
+    edition: Edition, rendered: RenderedEdition, settings: Settings, list_settings: ListSettings
+) -> Path:
+    """Write the edition's page, then rebuild the list's index.html and feed.xml."""
+    folder = settings.archive_dir / list_settings.name
+    name = page_name(edition, settings, list_settings)
+    titles = tuple(summary.article.title for summary in edition.summaries)
+    entry = ArchivedEdition(
+        page=name,
+        subject=rendered.subject,
+        created=edition.created.astimezone(ZoneInfo(settings.list_timezone(list_settings)))
+        .replace(microsecond=0)
+        .isoformat(),
+        count=len(edition.summaries),
+        titles=tuple(" ".join(title.split()) for title in titles),
+    )
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        manage = index_url(settings, list_settings) + "#subscription"
+        _write(folder / name, archive_page(rendered, unsubscribe_url=manage))
+        entries = [e for e in _read_manifest(folder) if e.page != name]
+        entries = sorted([*entries, entry], key=lambda e: (_instant(e.created), e.page))[::-1]
+        _write(folder / _MANIFEST, _manifest(entries))
+        _write(folder / "index.html", _index(entries, rendered, settings, list_settings))
+        _write(folder / "feed.xml", _feed(entries, settings, list_settings))
+    except OSError as exc:
+        raise ConfigError(
+            f"archive_dir: cannot write {folder}: {exc.strerror or exc}.",
+            hint="make archive_dir writable, or point it elsewhere in the config",
+        ) from exc
+    log.info("archived edition %s of %s as %s", entry.created, list_settings.name, name)
+    return folder / name
+
+
+def archive_page(rendered: RenderedEdition, *, unsubscribe_url: str) -> str:
+    """The edition's HTML with every recipient placeholder filled with a neutral value."""
+    values = {**NEUTRAL, "unsubscribe_url": unsubscribe_url}
+
+    def fill(match: re.Match[str]) -> str:
+        return html.escape(values.get(match.group(1), ""))
+
+    return mime.TOKEN_RE.sub(fill, rendered.html)
+
+
+def _instant(created: str) -> datetime:
+    return datetime.fromisoformat(created)
+
+
+def _write(path: Path, text: str) -> None:
+    """Replace path with text atomically: readers see the old file or the new, never half."""
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
+            stream.write(text)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.chmod(temporary, 0o644)  # mkstemp makes 0600; a web server must read it
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def _read_manifest(folder: Path) -> list[ArchivedEdition]:
+    """Editions archived before; an unreadable manifest is rebuilt from what comes next."""
+    path = folder / _MANIFEST
+    if not path.exists():
+        return []
+    try:
+        rows = json.loads(path.read_text(encoding="utf-8"))
+        return [
+            ArchivedEdition(
+                page=str(row["page"]),
+                subject=str(row["subject"]),
+                created=str(row["created"]),
+                count=int(row["count"]),
+                titles=tuple(str(title) for title in row["titles"]),
+            )
+            for row in rows
+            if (folder / str(row["page"])).is_file()
+        ]
+    except (ValueError, KeyError, TypeError) as exc:
+        log.warning("archive: %s is damaged (%s); starting a new list of editions", path, exc)
+        return []
+
+
+def _manifest(entries: list[ArchivedEdition]) -> str:
+    rows = [
+        {
+            "page": e.page,
+            "subject": e.subject,
+            "created": e.created,
+            "count": e.count,
+            "titles": list(e.titles),
+        }
+        for e in entries
+    ]
+    return json.dumps(rows, ensure_ascii=False, indent=1) + "\n"
+
+
+def _when(created: str) -> str:
+    moment = _instant(created)
+    return f"{moment:%a} {moment.day} {moment:%b %Y}, {moment:%H:%M}"
+
+
+def _index(
+    entries: list[ArchivedEdition],
+    rendered: RenderedEdition,
+    settings: Settings,
+    list_settings: ListSettings,
+) -> str:
+    """The list's archive home: its editions, newest first, and how to (un)subscribe."""
+    esc = html.escape
+    title = esc(list_settings.title)
+    rows = "\n".join(
+        f'<li><a href="{esc(quote(e.page))}">{esc(_when(e.created))}</a>'
+        f'<span class="count"> &middot; {e.count} article{"" if e.count == 1 else "s"}</span>'
+        + (f'<br><span class="titles">{esc(" · ".join(e.titles[:3]))}</span>' if e.titles else "")
+        + "</li>"
+        for e in entries
+    )
+    description = f"<p>{esc(list_settings.description)}</p>\n" if list_settings.description else ""
+    contact = parseaddr(rendered.reply_to or "")[1] or rendered.sender
+    return f"""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="color-scheme" content="light dark">
+<title>{title}: past editions</title>
+<link rel="alternate" type="application/atom+xml" title="{title}" href="feed.xml">
+<style>
+:root {{ color-scheme: light dark; }}
+body {{ margin: 0 auto; padding: 24px 16px; max-width: 600px; line-height: 1.5;
+  font-family: -apple-system, BlinkMacSystemFont, "Segoe UI", Roboto, Helvetica, Arial, sans-serif;
+  background: #ffffff; color: #1a1a1a; }}
+a {{ color: #0b57d0; }}
+ol {{ padding-left: 20px; }} li {{ margin: 0 0 12px 0; }}
+.count, .titles, .note {{ color: #4d4d4d; font-size: 14px; }}
+@media (prefers-color-scheme: dark) {{
+  body {{ background: #1c1f23; color: #eceef1; }} a {{ color: #8ab4f8; }}
+  .count, .titles, .note {{ color: #b4b9bf; }}
+}}
+</style>
+</head>
+<body>
+<h1>{title}</h1>
+{description}<p class="note">Past editions, newest first. Follow them in a feed reader:
+<a href="feed.xml">Atom feed</a>.</p>
+<ol reversed>
+{rows}
+</ol>
+<h2 id="subscription">Your subscription</h2>
+<p>To stop getting {title}, use the unsubscribe link at the end of any edition you
+received: it is made for your address alone. To change the address you get it at, or to
+ask anything else, write to
+<a href="mailto:{esc(quote(contact, safe="@"))}">{esc(contact)}</a>.</p>
+</body>
+</html>
+"""
+
+
+def _feed(entries: list[ArchivedEdition], settings: Settings, list_settings: ListSettings) -> str:
+    """An Atom (RFC 4287) feed of the newest editions."""
+    base = list_url(settings, list_settings)
+    x = xml_escape
+    items = []
+    for e in entries[:MAX_FEED_ENTRIES]:
+        url = base + quote(e.page)
+        listing = "".join(f"<li>{html.escape(t)}</li>" for t in e.titles)
+        items.append(
+            f"""<entry>
+<id>{x(url)}</id>
+<title>{x(e.subject)}</title>
+<updated>{x(e.created)}</updated>
+<link rel="alternate" type="text/html" href="{x(url)}"/>
+<summary type="html">{x(f"<ol>{listing}</ol>")}</summary>
+</entry>"""
+        )
+    updated = entries[0].created if entries else "1970-01-01T00:00:00+00:00"
+    body = "\n".join(items)
+    return f"""<?xml version="1.0" encoding="utf-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom">
+<id>{x(base)}</id>
+<title>{x(list_settings.title)}</title>
+{f"<subtitle>{x(list_settings.description)}</subtitle>" if list_settings.description else ""}
+<updated>{x(updated)}</updated>
+<author><name>{x(list_settings.title)}</name></author>
+<link rel="self" type="application/atom+xml" href="{x(base)}feed.xml"/>
+<link rel="alternate" type="text/html" href="{x(base)}index.html"/>
+{body}
+</feed>
+"""

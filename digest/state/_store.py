@@ -1,0 +1,311 @@
+"""The state store: one SQLite file that remembers what digest has done.
+
+Tables: ``seen`` (articles each list has sent), ``validators`` (ETag/Last-Modified of
+feeds), ``summaries`` (key points cached by content hash), ``editions`` (each edition
+made, with what is needed to finish sending it), ``variants`` (an edition's other
+renders, for subscribers whose topics pick other items), ``deliveries`` (the delivery
+log: one row per edition and recipient, pending when the edition is recorded, marked
+after the hand-off), ``slots`` (what the scheduler did about each due time of a list:
+an edition, nothing new, missed), ``source_fetches`` (each source's last fetch: when,
+how many items, what failed), ``unsubscribes`` (who left a list by the one-click link)
+and ``secrets`` (the unsubscribe key, made on first use). ``seen`` also holds
+``url:<canonical URL>`` keys, so an article that comes back under a new guid, or from
+another source, is still sent once.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sqlite3
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Self
+
+from ..errors import ConfigError
+from ._log import DeliveryLog
+from ._records import FetchStatus, SlotStatus, to_iso
+
+log = logging.getLogger(__name__)
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS seen (
+    list_name TEXT NOT NULL,
+    guid TEXT NOT NULL,
+    seen_at TEXT NOT NULL,
+    PRIMARY KEY (list_name, guid)
+);
+CREATE TABLE IF NOT EXISTS validators (
+    url TEXT PRIMARY KEY,
+    etag TEXT,
+    last_modified TEXT
+);
+CREATE TABLE IF NOT EXISTS summaries (
+    key TEXT PRIMARY KEY,
+    key_points TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS editions (
+    id INTEGER PRIMARY KEY,
+    list_name TEXT NOT NULL,
+    created TEXT NOT NULL,
+    articles INTEGER NOT NULL,
+    payload BLOB NOT NULL,
+    guids TEXT NOT NULL,
+    finished TEXT
+);
+CREATE TABLE IF NOT EXISTS secrets (
+    name TEXT PRIMARY KEY,
+    value BLOB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS deliveries (
+    edition_id INTEGER NOT NULL REFERENCES editions(id),
+    email TEXT NOT NULL,
+    name TEXT NOT NULL DEFAULT '',
+    status TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    error TEXT,
+    updated TEXT NOT NULL,
+    PRIMARY KEY (edition_id, email)
+);
+CREATE TABLE IF NOT EXISTS source_fetches (
+    list_name TEXT NOT NULL,
+    source_name TEXT NOT NULL,
+    fetched_at TEXT NOT NULL,
+    items INTEGER NOT NULL,
+    error TEXT,
+    PRIMARY KEY (list_name, source_name)
+);
+CREATE TABLE IF NOT EXISTS slots (
+    list_name TEXT NOT NULL,
+    slot TEXT NOT NULL,
+    status TEXT NOT NULL,
+    edition_id INTEGER REFERENCES editions(id),
+    recorded TEXT NOT NULL,
+    PRIMARY KEY (list_name, slot)
+);
+"""
+
+_KNOWN_SOURCES_SCHEMA = """
+CREATE TABLE known_sources (
+    list_name TEXT NOT NULL,
+    source_name TEXT NOT NULL,
+    first_fetched TEXT NOT NULL,
+    PRIMARY KEY (list_name, source_name)
+);
+INSERT OR IGNORE INTO known_sources (list_name, source_name, first_fetched)
+    SELECT list_name, source_name, fetched_at FROM source_fetches WHERE error IS NULL;
+"""
+"""``known_sources``: the sources each list has read once. A source's first fetch by a list
+brings its newest items whatever their age; later fetches keep to the list's window. A
+database made before this table counts the sources it fetched without error as known."""
+
+_SUBSCRIPTION_SCHEMA = """
+CREATE TABLE IF NOT EXISTS variants (
+    edition_id INTEGER NOT NULL REFERENCES editions(id),
+    variant TEXT NOT NULL,
+    payload BLOB NOT NULL,
+    PRIMARY KEY (edition_id, variant)
+);
+CREATE TABLE IF NOT EXISTS unsubscribes (
+    list_name TEXT NOT NULL,
+    email TEXT NOT NULL,
+    unsubscribed_at TEXT NOT NULL,
+    PRIMARY KEY (list_name, email)
+);
+"""
+"""``variants``: the rendered variants of an edition other than its main one (subscribers
+whose topic filters pick other items); ``deliveries.variant`` names each recipient's.
+``unsubscribes``: who left which list by the one-click link, honoured by every run even
+if writing the subscriber file failed."""
+_ADD_VARIANT_COLUMN = "ALTER TABLE deliveries ADD COLUMN variant TEXT NOT NULL DEFAULT ''"
+
+
+class StateStore(DeliveryLog):
+    """Typed access to the SQLite state file; one instance per process and run."""
+
+    def __init__(self, path: Path) -> None:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(path, isolation_level=None, timeout=30)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.executescript(_SCHEMA)
+            self._db.executescript(_SUBSCRIPTION_SCHEMA)
+            self._add_variant_column()
+            self._add_known_sources()
+        except (OSError, sqlite3.Error) as exc:
+            raise ConfigError(
+                f"{path}: cannot open the state database: {exc}.",
+                hint="check that the folder of `state` in the config is writable",
+            ) from exc
+        self.path = path
+
+    def _add_variant_column(self) -> None:
+        """Give a database made by an older version the deliveries.variant column."""
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(deliveries)")}
+        if "variant" not in columns:
+            try:
+                self._db.execute(_ADD_VARIANT_COLUMN)
+            except sqlite3.OperationalError as exc:  # another process added it just now
+                if "duplicate column" not in str(exc):
+                    raise
+
+    def _add_known_sources(self) -> None:
+        """Make the known_sources table, seeded from the fetches made before it existed."""
+        query = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'known_sources'"
+        if self._db.execute(query).fetchone() is None:
+            try:
+                self._db.executescript(f"BEGIN IMMEDIATE;{_KNOWN_SOURCES_SCHEMA}COMMIT;")
+            except sqlite3.OperationalError as exc:  # another process made it just now
+                if self._db.in_transaction:
+                    self._db.execute("ROLLBACK")
+                if "already exists" not in str(exc):
+                    raise
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the database connection."""
+        self._db.close()
+
+    def seen_keys(self, list_name: str) -> set[str]:
+        """Every key (guid, or ``url:`` + canonical URL) of what the list has sent."""
+        rows = self._db.execute("SELECT guid FROM seen WHERE list_name = ?", (list_name,))
+        return {row[0] for row in rows}
+
+    # sources a list has read ---------------------------------------------------------
+
+    def known_sources(self, list_name: str) -> set[str]:
+        """Names of the sources this list has read before (their first fetch is behind)."""
+        rows = self._db.execute(
+            "SELECT source_name FROM known_sources WHERE list_name = ?", (list_name,)
+        )
+        return {row[0] for row in rows}
+
+    def record_known_sources(self, list_name: str, names: Iterable[str], when: datetime) -> None:
+        """Remember that the list has read these sources (after their items are recorded)."""
+        self._db.executemany(
+            "INSERT OR IGNORE INTO known_sources (list_name, source_name, first_fetched)"
+            " VALUES (?, ?, ?)",
+            [(list_name, name, to_iso(when)) for name in names],
+        )
+
+    # source fetch status -------------------------------------------------------------
+
+    def record_fetch(
+        self, list_name: str, source_name: str, when: datetime, items: int, error: str | None
+    ) -> None:
+        """Remember how the source's latest fetch went (for `digest sources list`)."""
+        self._db.execute(
+            "INSERT OR REPLACE INTO source_fetches"
+            " (list_name, source_name, fetched_at, items, error) VALUES (?, ?, ?, ?, ?)",
+            (list_name, source_name, to_iso(when), items, error),
+        )
+
+    def fetch_statuses(self) -> dict[tuple[str, str], FetchStatus]:
+        """The last fetch of every source, by (list name, source name)."""
+        rows = self._db.execute(
+            "SELECT list_name, source_name, fetched_at, items, error FROM source_fetches"
+        ).fetchall()
+        return {
+            (row[0], row[1]): FetchStatus(row[0], row[1], datetime.fromisoformat(row[2]), *row[3:])
+            for row in rows
+        }
+
+    # feed validators (collect.ValidatorStore) ----------------------------------------
+
+    def get_validators(self, url: str) -> tuple[str | None, str | None]:
+        """The ETag and Last-Modified last seen for this URL."""
+        row = self._db.execute(
+            "SELECT etag, last_modified FROM validators WHERE url = ?", (url,)
+        ).fetchone()
+        return (row[0], row[1]) if row else (None, None)
+
+    def put_validators(self, url: str, etag: str | None, last_modified: str | None) -> None:
+        """Remember the validators of a fetched URL for the next conditional GET."""
+        self._db.execute(
+            "INSERT OR REPLACE INTO validators (url, etag, last_modified) VALUES (?, ?, ?)",
+            (url, etag, last_modified),
+        )
+
+    # summary cache -----------------------------------------------------------------
+
+    def cached_summary(self, key: str) -> tuple[str, ...] | None:
+        """Key points cached under this content key, if any."""
+        row = self._db.execute("SELECT key_points FROM summaries WHERE key = ?", (key,)).fetchone()
+        return tuple(json.loads(row[0])) if row else None
+
+    def cache_summary(self, key: str, key_points: tuple[str, ...]) -> None:
+        """Cache key points under a content key."""
+        self._db.execute(
+            "INSERT OR REPLACE INTO summaries (key, key_points) VALUES (?, ?)",
+            (key, json.dumps(list(key_points))),
+        )
+
+    # unsubscribes --------------------------------------------------------------------
+
+    def record_unsubscribe(self, list_name: str, email: str, when: datetime) -> bool:
+        """Remember that this address left the list; False if it already had."""
+        cursor = self._db.execute(
+            "INSERT OR IGNORE INTO unsubscribes (list_name, email, unsubscribed_at)"
+            " VALUES (?, ?, ?)",
+            (list_name, email.strip().casefold(), to_iso(when)),
+        )
+        return cursor.rowcount > 0
+
+    def unsubscribed(self, list_name: str) -> dict[str, datetime]:
+        """Every address (case-folded) that left the list by its link, with when."""
+        rows = self._db.execute(
+            "SELECT email, unsubscribed_at FROM unsubscribes WHERE list_name = ?", (list_name,)
+        ).fetchall()
+        return {email: datetime.fromisoformat(when) for email, when in rows}
+
+    def clear_unsubscribe(self, list_name: str, email: str) -> bool:
+        """Forget an unsubscribe (the admin subscribed the address again); False if none."""
+        cursor = self._db.execute(
+            "DELETE FROM unsubscribes WHERE list_name = ? AND email = ?",
+            (list_name, email.strip().casefold()),
+        )
+        return cursor.rowcount > 0
+
+    # scheduled slots ---------------------------------------------------------------
+
+    def slot_status(self, list_name: str, slot: datetime) -> SlotStatus | None:
+        """What became of this due time of the list, or None when nothing yet."""
+        row = self._db.execute(
+            "SELECT status FROM slots WHERE list_name = ? AND slot = ?", (list_name, to_iso(slot))
+        ).fetchone()
+        return row[0] if row else None
+
+    def last_slot(self, list_name: str) -> datetime | None:
+        """The latest due time of the list with a record, or None before the first."""
+        row = self._db.execute(
+            "SELECT MAX(slot) FROM slots WHERE list_name = ?", (list_name,)
+        ).fetchone()
+        return datetime.fromisoformat(row[0]) if row and row[0] else None
+
+    def record_slot(self, list_name: str, slot: datetime, status: SlotStatus) -> bool:
+        """Record what became of a due time; False (and no change) if it has a record."""
+        cursor = self._db.execute(
+            "INSERT OR IGNORE INTO slots (list_name, slot, status, recorded) VALUES (?, ?, ?, ?)",
+            (list_name, to_iso(slot), status, to_iso(datetime.now(UTC))),
+        )
+        return cursor.rowcount == 1
+
+    # secrets -----------------------------------------------------------------------
+
+    def secret(self, name: str) -> bytes:
+        """A random secret kept in the store, made on first use (e.g. the unsubscribe key)."""
+        row = self._db.execute("SELECT value FROM secrets WHERE name = ?", (name,)).fetchone()
+        if row:
+            return bytes(row[0])
+        self._db.execute(
+            "INSERT OR IGNORE INTO secrets (name, value) VALUES (?, ?)", (name, os.urandom(32))
+        )
+        return self.secret(name)
