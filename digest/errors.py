@@ -4,7 +4,7 @@
     ├── ConfigError       bad or missing config, template or path         → exit 2
     ├── SourceError       one source failed to fetch or parse             → logged, run goes on
     ├── RenderError       a template failed or used an undefined variable
-    ├── RunLockedError    another run holds the run lock (state/lock.py)   → exit 1
+    ├── RunLockedError    another run holds the run lock (state/_lock.py)  → exit 1
     └── DeliveryError     SMTP connect/refused, outbox not writable
         └── SmtpAuthError the SMTP server refused the login
 
@@ -22,6 +22,10 @@ class DigestError(Exception):
     def __init__(self, message: str, *, hint: str | None = None) -> None:
         super().__init__(message)
         self.hint = hint
+
+
+class RunLockedError(DigestError):
+    """Raised when another run (the daemon or `digest run`) holds the run lock."""
 
 
 class ConfigError(DigestError):

@@ -87,6 +87,7 @@ class Recipient:
 
 
 SubscriberStatus = Literal["active", "paused", "unsubscribed"]
+STATUSES: tuple[SubscriberStatus, ...] = ("active", "paused", "unsubscribed")
 MailFormat = Literal["html", "text"]
 
 

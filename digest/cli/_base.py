@@ -18,7 +18,7 @@ from .. import __version__
 from ..config import Settings, config_path, load_settings
 from ..errors import DigestError
 
-log = logging.getLogger(__name__)
+log = logging.getLogger(__package__)
 
 
 class DigestFailure(click.ClickException):
@@ -182,6 +182,10 @@ def main() -> None:
     """Console-script entry point."""
     cli(prog_name="digest")
 
+
+UNSUBSCRIBE_PORT = 8058
+"""Default port of the one-click unsubscribe endpoint, after RFC 8058. Not 8025, the usual
+port of a local test SMTP server, nor 8000/8080, those of development web servers."""
 
 _FIXED_NOW_ENV = "DIGEST_NOW"
 """For tests only: the clock starts at this ISO time (with a zone) instead of the real one."""

@@ -11,11 +11,10 @@ from types import FrameType
 
 import click
 
-from ..config import Settings, config_path, load_settings, next_editions
-from ..errors import ConfigError
-from ..schedule import Daemon
-from ..subscribers import DEFAULT_PORT
-from ._base import cli, config_option, load, now
+from .. import pipeline
+from ..config import Settings, config_path, load_settings
+from ..schedule import Daemon, next_editions
+from ._base import UNSUBSCRIBE_PORT, cli, config_option, load, now
 from ._commands import warn_of_placeholder
 
 _LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -28,7 +27,7 @@ _LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
     "unsubscribe_at",
     metavar="HOST:PORT",
     default=None,
-    help=f"Also serve the one-click unsubscribe endpoint here, e.g. 127.0.0.1:{DEFAULT_PORT}.",
+    help=f"Also serve the one-click unsubscribe endpoint here, e.g. 127.0.0.1:{UNSUBSCRIBE_PORT}.",
 )
 def serve_command(config: Path | None, unsubscribe_at: str | None) -> None:
     """Run the scheduler daemon in the foreground; SIGTERM/SIGINT stop it, SIGHUP reloads."""
@@ -56,20 +55,11 @@ def _unsubscribe_endpoint(settings: Settings, address: tuple[str, int] | None) -
     if address is None:
         yield
         return
-    from ..subscribers import serve_unsubscribe
-
-    try:
-        server = serve_unsubscribe(settings, *address, clock=now)
-    except OSError as exc:
-        raise ConfigError(
-            f"cannot serve the unsubscribe endpoint on {address[0]}:{address[1]}: {exc.strerror}.",
-            hint="choose a free port with --unsubscribe HOST:PORT",
-        ) from exc
+    server = pipeline.unsubscribe_endpoint(settings, *address, clock=now).start()
     try:
         yield
     finally:
-        server.shutdown()
-        server.server_close()
+        server.close()
 
 
 @cli.command(name="schedule")
@@ -94,7 +84,7 @@ def _log_with_times() -> None:
     for handler in root.handlers:
         handler.setFormatter(logging.Formatter(_LOG_FORMAT))
     if root.getEffectiveLevel() > logging.INFO:
-        logging.getLogger("digest.schedule._daemon").setLevel(logging.INFO)
+        logging.getLogger("digest.schedule").setLevel(logging.INFO)
 
 
 @contextmanager

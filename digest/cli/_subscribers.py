@@ -5,31 +5,25 @@ from __future__ import annotations
 import signal
 import sys
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from types import FrameType
 
 import click
 
+from .. import pipeline
 from ..config import ListSettings, Settings
 from ..errors import ConfigError
-from ..models import MailFormat, Subscriber, SubscriberStatus
-from ..state import StateStore
-from ..subscribers import (
-    DEFAULT_PORT,
-    STATUSES,
-    Change,
-    SubscriberEntry,
-    add,
-    entries,
-    export,
-    import_csv,
-    remove,
-    set_status,
-    split_topics,
+from ..models import STATUSES, MailFormat, Subscriber, SubscriberStatus
+from ._base import (
+    UNSUBSCRIBE_PORT,
+    cli,
+    config_option,
+    list_option_named,
+    load,
+    now,
+    pasteable,
+    usage,
 )
-from ._base import cli, config_option, list_option_named, load, now, pasteable, usage
 
 list_choice = list_option_named("The list [needed when the config has several].")
 email_argument = click.argument("email")
@@ -48,21 +42,15 @@ def list_command(config: Path | None, list_name: str | None, status: str | None)
     """Print the list's subscribers: address, name, status, choices and where each is."""
     settings = load(config)
     item = _one_list(settings, list_name)
-    with _store(settings) as store:
-        gone = store.unsubscribed(item.name) if store else {}
     counts = dict.fromkeys(STATUSES, 0)
-    for entry in entries(item, config_path=settings.config_path):
-        if not isinstance(entry, SubscriberEntry):
+    for listed in pipeline.list_subscribers(settings, item):
+        entry = listed.entry
+        if isinstance(entry, pipeline.SubscriberProblem) or listed.status is None:
             click.echo(f"warning: {entry}", err=True)
             continue
-        subscriber = entry.subscriber
-        shown = subscriber.status
-        if shown == "active" and subscriber.email.casefold() in gone:
-            shown = "unsubscribed"
-            entry = SubscriberEntry(subscriber, f"{entry.where}; unsubscribed by link")
-        counts[shown] += 1
-        if status is None or shown == status:
-            click.echo(_line(subscriber, shown, entry.where))
+        counts[listed.status] += 1
+        if status is None or listed.status == status:
+            click.echo(_line(entry.subscriber, listed.status, entry.where))
     total = sum(counts.values())
     click.echo(
         f"{item.name}: {total} subscribers, " + ", ".join(f"{n} {s}" for s, n in counts.items())
@@ -101,13 +89,12 @@ def add_command(
     subscriber = Subscriber(
         email=email,
         name=name,
-        topics=split_topics(topics),
+        topics=pipeline.split_topics(topics),
         max_items=max_items,
         format=fmt,
         timezone=timezone,
     )
-    with _store(settings) as store:
-        _echo(add(settings, item, subscriber, store))
+    _echo(pipeline.add_subscriber(settings, item, subscriber))
 
 
 @subscribers_group.command(name="remove")
@@ -117,7 +104,7 @@ def add_command(
 def remove_command(config: Path | None, list_name: str | None, email: str) -> None:
     """Remove a subscriber's entry from the file it is in."""
     settings = load(config)
-    _echo(remove(settings, _one_list(settings, list_name), email))
+    _echo(pipeline.remove_subscriber(settings, _one_list(settings, list_name), email))
 
 
 @subscribers_group.command(name="pause")
@@ -147,8 +134,7 @@ def import_command(config: Path | None, list_name: str | None, source: Path, dry
     """Merge a CSV file (digest's, or a Mailchimp or Listmonk export) into the list."""
     settings = load(config)
     item = _one_list(settings, list_name)
-    with _store(settings) as store:
-        report = import_csv(settings, item, source, store, is_dry_run=dry_run)
+    report = pipeline.import_subscribers(settings, item, source, is_dry_run=dry_run)
     for email in report.added:
         click.echo(f"added {email}")
     for email in report.updated:
@@ -178,11 +164,11 @@ def export_command(config: Path | None, list_name: str | None, out: Path | None)
     settings = load(config)
     item = _one_list(settings, list_name)
     if out is None:
-        export(settings, item, sys.stdout)
+        pipeline.export_subscribers(settings, item, sys.stdout)
         return
     try:
         with out.open("w", newline="", encoding="utf-8") as handle:
-            count = export(settings, item, handle)
+            count = pipeline.export_subscribers(settings, item, handle)
     except OSError as exc:
         raise ConfigError(f"{out}: cannot write the export: {exc.strerror}.") from exc
     click.echo(f"{count} subscribers of {item.name} written to {out}", err=True)
@@ -193,33 +179,25 @@ def export_command(config: Path | None, list_name: str | None, out: Path | None)
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option(
     "--port",
-    default=DEFAULT_PORT,
+    default=UNSUBSCRIBE_PORT,
     show_default=True,
     type=click.IntRange(0, 65535),
     help="Port to listen on (0: any free port).",
 )
 def unsubscribe_server_command(config: Path | None, host: str, port: int) -> None:
     """Serve the one-click unsubscribe links (BASE_URL/u/TOKEN) until SIGTERM or Ctrl-C."""
-    from ..subscribers import make_server
-
     settings = load(config)
-    try:
-        server = make_server(settings, host, port, now)
-    except OSError as exc:
-        raise ConfigError(
-            f"cannot serve the unsubscribe endpoint on {host}:{port}: {exc.strerror or exc}.",
-            hint="another program may listen there: stop it, or choose a free port with --port",
-        ) from exc
+    server = pipeline.unsubscribe_endpoint(settings, host, port, now)
 
     def stop(signum: int, frame: FrameType | None) -> None:
-        threading.Thread(target=server.shutdown, daemon=True).start()
+        threading.Thread(target=server.close, daemon=True).start()
 
     previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
     click.echo(f"unsubscribe endpoint on {server.url} (links: {settings.base_url}/u/TOKEN)")
     try:
         server.serve_forever()
     finally:
-        server.server_close()
+        server.close()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
 
@@ -227,8 +205,7 @@ def unsubscribe_server_command(config: Path | None, host: str, port: int) -> Non
 def _set(config: Path | None, list_name: str | None, email: str, status: SubscriberStatus) -> None:
     settings = load(config)
     item = _one_list(settings, list_name)
-    with _store(settings) as store:
-        _echo(set_status(settings, item, email, status, store))
+    _echo(pipeline.set_subscriber_status(settings, item, email, status))
 
 
 def _one_list(settings: Settings, list_name: str | None) -> ListSettings:
@@ -239,17 +216,7 @@ def _one_list(settings: Settings, list_name: str | None) -> ListSettings:
     return settings.chosen_lists(list_name)[0]
 
 
-@contextmanager
-def _store(settings: Settings) -> Iterator[StateStore | None]:
-    """The state store if there is one yet (editing subscribers does not make one)."""
-    if not settings.state_path.exists():
-        yield None
-        return
-    with StateStore(settings.state_path) as store:
-        yield store
-
-
-def _echo(change: Change) -> None:
+def _echo(change: pipeline.Change) -> None:
     click.echo(str(change))
 
 

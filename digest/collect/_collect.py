@@ -55,7 +55,7 @@ __all__ = [
     "location",
 ]
 
-log = logging.getLogger(__name__)
+log = logging.getLogger(__package__)
 
 _OLDEST = datetime.min.replace(tzinfo=UTC)
 

@@ -23,7 +23,7 @@ import feedparser
 from ..errors import SourceError
 from ..models import BodyFormat
 
-log = logging.getLogger(__name__)
+log = logging.getLogger(__package__)
 
 TAG_RE = re.compile(r"<[^>]*>")
 """An HTML tag, for cheap title clean-up (the extract stage does the real work)."""

@@ -21,7 +21,7 @@ import httpx
 
 from ..errors import SourceError
 
-log = logging.getLogger(__name__)
+log = logging.getLogger(__package__)
 
 USER_AGENT = "digest/0.1 (+https://digest.example.org/about; scheduled email digest)"
 """Sent with every request so that feed owners can tell who is polling them."""

@@ -18,7 +18,7 @@ from ..models import BodyFormat, RawArticle
 from ._feeds import clip
 from ._pages import html_title, meta_charset
 
-log = logging.getLogger(__name__)
+log = logging.getLogger(__package__)
 
 _FOLDER_FORMATS: dict[str, BodyFormat] = {
     ".txt": "text",

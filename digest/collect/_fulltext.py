@@ -24,7 +24,7 @@ from ._feeds import TAG_RE
 from ._fetch import DEFAULT_RETRY, MAX_BYTES, HostGate, RetryPolicy, fetch, is_http_url
 from ._pages import PAGE_TYPES, decode_page
 
-log = logging.getLogger(__name__)
+log = logging.getLogger(__package__)
 
 TEASER_WORDS = 150
 """Entries with fewer words than this are taken for teasers (full_text = "auto")."""

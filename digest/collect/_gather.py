@@ -24,7 +24,7 @@ from ._collect import Wanted, collect
 from ._fetch import HostGate, RetryPolicy, is_http_url
 from ._pages import ValidatorStore
 
-log = logging.getLogger(__name__)
+log = logging.getLogger(__package__)
 
 
 @dataclass(frozen=True, slots=True)

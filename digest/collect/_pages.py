@@ -27,7 +27,7 @@ from ._fetch import (
     sniff_charset,
 )
 
-log = logging.getLogger(__name__)
+log = logging.getLogger(__package__)
 
 PAGE_TYPES = ("text/html", "application/xhtml+xml", "text/plain", "")
 """Media types that a page may have (an empty one is sniffed as HTML)."""

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from ..config import ListSettings
 from ..models import Edition, Summary
 
-log = logging.getLogger(__name__)
+log = logging.getLogger(__package__)
 
 _UNDATED = datetime.min.replace(tzinfo=UTC)
 

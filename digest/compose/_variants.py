@@ -17,7 +17,7 @@ from .. import render as mime
 from ..models import Edition, MailFormat, RenderedEdition, Subscriber
 from . import _compose as compose
 
-log = logging.getLogger(__name__)
+log = logging.getLogger(__package__)
 
 _TEXT_HEAD = (
     b'Content-Type: text/plain; charset="utf-8"\r\n'

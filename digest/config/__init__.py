@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ._load import config_path, load_settings
-from ._schedule import Schedule, SlotTrigger, next_editions
+from ._schedule import Schedule
 from ._settings import (
     Algorithm,
     CollectSettings,
@@ -26,11 +26,9 @@ __all__ = [
     "OutboxSettings",
     "Schedule",
     "Settings",
-    "SlotTrigger",
     "SmtpSettings",
     "SourceSettings",
     "config_path",
     "is_placeholder_url",
     "load_settings",
-    "next_editions",
 ]

@@ -24,7 +24,7 @@ from ..errors import ConfigError
 from . import _schedule as schedule
 from ._settings import DkimSettings, ListSettings, Settings, SmtpSettings, SourceSettings
 
-log = logging.getLogger(__name__)
+log = logging.getLogger(__package__)
 
 DEFAULT_PATH = Path("config/digest.toml")
 ENV_CONFIG = "DIGEST_CONFIG"
@@ -55,7 +55,11 @@ def load_settings(path: Path, environ: Mapping[str, str] | None = None) -> Setti
     problems = secrets + _check_semantics(settings, path)
     if problems:
         raise ConfigError(_join(path, problems), hint=hint)
-    return _with_dkim_key(_with_secrets(settings, path, env), path, env)
+    settings = _with_dkim_key(_with_secrets(settings, path, env), path, env)
+    if env.get(settings.unsubscribe_key_env):
+        key = SecretStr(env[settings.unsubscribe_key_env])
+        settings = settings.model_copy(update={"unsubscribe_key": key})
+    return settings
 
 
 _HINT = "see the commented example in config/digest.toml, then run `digest check`"
@@ -239,7 +243,9 @@ def _fields_at(loc: tuple[int | str, ...]) -> list[str]:
     for part in loc:
         if isinstance(part, str):
             model = _NESTED.get(part, model) if part in _NESTED else _sub_model(model, part)
-    hidden = {"config_path", "password", "key"} | ({"name"} if model is ListSettings else set())
+    hidden = {"config_path", "password", "key", "unsubscribe_key"} | (
+        {"name"} if model is ListSettings else set()
+    )
     names = [
         field.alias or name
         for name, field in model.model_fields.items()

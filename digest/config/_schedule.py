@@ -25,12 +25,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 
-from ._settings import ListSettings, Settings
-
-log = logging.getLogger(__name__)
+log = logging.getLogger(__package__)
 
 ACCEPTED_FORMS = (
     "'daily at HH:MM', 'weekdays at HH:MM', 'weekly on DAY[,DAY…] at HH:MM' "
@@ -250,34 +247,3 @@ class Schedule:
                 return found
             reach *= 2
         return None
-
-
-class SlotTrigger(BaseTrigger):  # type: ignore[misc]
-    """An APScheduler trigger that fires at a Schedule's slots, once each."""
-
-    __slots__ = ("schedule",)
-
-    def __init__(self, schedule: Schedule) -> None:
-        self.schedule = schedule
-
-    def get_next_fire_time(
-        self, previous_fire_time: datetime | None, now: datetime
-    ) -> datetime | None:
-        """The slot after the previous firing, or the first slot from now on."""
-        if previous_fire_time is None:
-            return self.schedule.next_after(now - timedelta(microseconds=1))
-        return self.schedule.next_after(previous_fire_time)
-
-    def __str__(self) -> str:
-        return f"slots[{self.schedule.text!r} in {self.schedule.zone.key}]"
-
-
-def next_editions(
-    settings: Settings, *, now: datetime, count: int
-) -> list[tuple[ListSettings, Schedule, tuple[datetime, ...]]]:
-    """Every list with its schedule and its next `count` slots after `now`."""
-    result = []
-    for item in settings.lists:
-        schedule = Schedule.of(item.schedule, settings.list_timezone(item))
-        result.append((item, schedule, tuple(schedule.upcoming(now, count))))
-    return result

@@ -210,6 +210,9 @@ class Settings(_Model):
     dkim: DkimSettings | None = None
     """DKIM signing; messages go out unsigned when there is no [dkim] table."""
     unsubscribe_key_env: str = "DIGEST_UNSUBSCRIBE_KEY"
+    unsubscribe_key: SecretStr | None = Field(default=None, exclude=True)
+    """Filled from unsubscribe_key_env at load time when that variable is set; never read
+    from the file. Without it, a random key kept in the state file signs the links."""
     archive_dir: Path = Path("archive")
     """Folder the web archive of editions is written to, relative to the config."""
     archive_url: str | None = None

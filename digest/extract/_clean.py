@@ -16,7 +16,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
-log = logging.getLogger(__name__)
+log = logging.getLogger(__package__)
 
 __all__ = ["Block", "CleanText", "clean_text"]
 

@@ -1,26 +1,114 @@
-"""The pipeline stage."""
+"""The pipeline: the only place where the stages meet.
+
+`run` makes and delivers one edition of every list (what `digest run` and the
+scheduler call), `retry` sends an edition again to those it failed, `preview` renders
+one without sending, `check` validates a config the way a run would use it. The
+functions behind the other commands (sources, subscribers, one stage on its own) are
+here too, so the command line stays a thin layer over them.
+
+Names load on first use: `digest --help` and `digest check` must not pay for the
+summarizer's and extractor's libraries.
+"""
 
 from __future__ import annotations
 
-from ._check import check, placeholder_warning
-from ._delivery import unsubscribe_key
-from ._reports import count_words
-from ._run import ListReport, Preview, Progress, RunReport, preview, retry, run
-from ._sources import import_opml, list_sources, probe_sources
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ._check import CheckResult, check
+    from ._reports import LeftOut, ListReport, Progress, RunReport, count_words
+    from ._run import Preview, Sender, preview, retry, run
+    from ._slots import SlotHistory, record_slot, slot_history, slot_status
+    from ._sources import import_opml, list_sources, probe_sources
+    from ._subscribers import (
+        Change,
+        Listed,
+        SubscriberProblem,
+        add_subscriber,
+        export_subscribers,
+        import_subscribers,
+        list_subscribers,
+        remove_subscriber,
+        set_subscriber_status,
+        split_topics,
+        unsubscribe_by_link,
+        unsubscribe_endpoint,
+    )
+
+_HOMES = {
+    "CheckResult": "_check",
+    "check": "_check",
+    "LeftOut": "_reports",
+    "ListReport": "_reports",
+    "Progress": "_reports",
+    "RunReport": "_reports",
+    "count_words": "_reports",
+    "Preview": "_run",
+    "preview": "_run",
+    "retry": "_run",
+    "run": "_run",
+    "Sender": "_run",
+    "SlotHistory": "_slots",
+    "record_slot": "_slots",
+    "slot_history": "_slots",
+    "slot_status": "_slots",
+    "import_opml": "_sources",
+    "list_sources": "_sources",
+    "probe_sources": "_sources",
+    "Change": "_subscribers",
+    "Listed": "_subscribers",
+    "SubscriberProblem": "_subscribers",
+    "split_topics": "_subscribers",
+    "add_subscriber": "_subscribers",
+    "export_subscribers": "_subscribers",
+    "import_subscribers": "_subscribers",
+    "list_subscribers": "_subscribers",
+    "remove_subscriber": "_subscribers",
+    "set_subscriber_status": "_subscribers",
+    "unsubscribe_by_link": "_subscribers",
+    "unsubscribe_endpoint": "_subscribers",
+}
 
 __all__ = [
+    "Change",
+    "CheckResult",
+    "LeftOut",
     "ListReport",
+    "Listed",
     "Preview",
     "Progress",
     "RunReport",
+    "Sender",
+    "SlotHistory",
+    "SubscriberProblem",
+    "add_subscriber",
     "check",
     "count_words",
+    "export_subscribers",
     "import_opml",
+    "import_subscribers",
     "list_sources",
-    "placeholder_warning",
+    "list_subscribers",
     "preview",
     "probe_sources",
+    "record_slot",
+    "remove_subscriber",
     "retry",
     "run",
-    "unsubscribe_key",
+    "set_subscriber_status",
+    "slot_history",
+    "slot_status",
+    "split_topics",
+    "unsubscribe_by_link",
+    "unsubscribe_endpoint",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """Import the module that holds `name` when it is first asked for."""
+    if name not in _HOMES:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{_HOMES[name]}"), name)
+    globals()[name] = value
+    return value

@@ -14,7 +14,7 @@ from ..models import Article, Edition, Summary
 from ..state import StateStore
 from ..subscribers import SubscriberProblem, entries
 
-log = logging.getLogger(__name__)
+log = logging.getLogger(__package__)
 
 
 @dataclass(frozen=True, slots=True)

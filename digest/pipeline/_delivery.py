@@ -9,7 +9,6 @@ import base64
 import dataclasses
 import json
 import logging
-import os
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -22,10 +21,10 @@ from ..errors import RenderError
 from ..models import Message, Recipient, RenderedEdition
 from ..send import Sender, send_all
 from ..state import DeliveryStatus, StateStore
-from ..subscribers import unsubscribe_url
+from ..subscribers import signing_key, unsubscribe_url
 from ._reports import ListReport, Progress
 
-log = logging.getLogger(__name__)
+log = logging.getLogger(__package__)
 
 _MAX_TRANSIENT_IN_A_ROW = 3
 """After this many temporary failures in a row the server is taken to be down."""
@@ -52,7 +51,7 @@ def deliver(
     of connections, possibly out of order). To stop early, the message stream ends, so
     every message already handed over still gets its outcome recorded.
     """
-    key = unsubscribe_key(settings, store)
+    key = signing_key(settings, store)
     total = store.counts(edition_id).pending
     errors: list[str] = []
     outcomes: Counter[str] = Counter()
@@ -73,7 +72,7 @@ def deliver(
                     variants[variant], Recipient(email, name), unsubscribe_url=url, now=now
                 )
             except RenderError as exc:  # this address cannot go in a header: final
-                store.mark_delivery(edition_id, email, "failed", str(exc))
+                store.mark_delivery(edition_id, email, "failed", now, str(exc))
                 _note_error(errors, str(exc))
                 outcomes["failed"] += 1
                 continue
@@ -81,13 +80,13 @@ def deliver(
 
     for done, (message, error) in enumerate(send_all(get_sender(), messages()), start=1):
         if error is None:
-            store.mark_delivery(edition_id, message.to, "sent")
+            store.mark_delivery(edition_id, message.to, "sent", now)
             outcomes["sent"] += 1
             outcomes["in_a_row"] = 0
         else:
             log.debug("delivery to %s failed: %s", message.to, error)
             outcome: DeliveryStatus = "failed" if error.is_permanent else "pending"
-            store.mark_delivery(edition_id, message.to, outcome, str(error))
+            store.mark_delivery(edition_id, message.to, outcome, now, str(error))
             _note_error(errors, str(error))
             outcomes[outcome] += 1
             outcomes["in_a_row"] = 0 if error.is_permanent else outcomes["in_a_row"] + 1
@@ -114,12 +113,6 @@ def _note_error(errors: list[str], error: str) -> None:
     """Keep the first delivery errors for the report; a huge list's failures stay bounded."""
     if len(errors) < _MAX_REPORTED_ERRORS:
         errors.append(error)
-
-
-def unsubscribe_key(settings: Settings, store: StateStore) -> bytes:
-    """The HMAC key for unsubscribe links: from the environment, else kept in the state file."""
-    value = os.environ.get(settings.unsubscribe_key_env)
-    return value.encode() if value else store.secret("unsubscribe")
 
 
 def dump_rendered(rendered: RenderedEdition) -> bytes:

@@ -24,7 +24,7 @@ from ..state import StateStore
 from ..urls import seen_key
 from ._reports import LeftOut, Progress, Reason
 
-log = logging.getLogger(__name__)
+log = logging.getLogger(__package__)
 
 _SUMMARY_VERSION = "1"
 """Bump when the summarizer changes, so cached key points are made anew."""

@@ -35,15 +35,15 @@ from ..errors import ConfigError, DigestError
 from ..models import Edition, RawArticle, Recipient, RenderedEdition, Subscriber, Summary
 from ..send import Sender, open_sender
 from ..state import StateStore, run_lock
-from ..subscribers import iter_subscribers, unsubscribe_url
+from ..subscribers import iter_subscribers, signing_key, unsubscribe_url
 from ..urls import seen_key
 from . import _intake as intake
-from ._delivery import deliver, dump_rendered, load_rendered, unsubscribe_key
+from ._delivery import deliver, dump_rendered, load_rendered
 from ._reports import LeftOut, ListReport, Progress, Reason, RunReport
 
-__all__ = ["ListReport", "Preview", "Progress", "RunReport", "preview", "retry", "run"]
+__all__ = ["Preview", "Sender", "preview", "retry", "run"]
 
-log = logging.getLogger(__name__)
+log = logging.getLogger(__package__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,7 +178,7 @@ def _preview(
         (s.recipient for s in iter_subscribers(item)), Recipient("reader@example.org", "Reader")
     )
     url = unsubscribe_url(
-        settings.base_url, unsubscribe_key(settings, store), item.name, reader.email
+        settings.base_url, signing_key(settings, store), item.name, reader.email
     )
     message = message_from_bytes(
         render.personalize(rendered, reader, unsubscribe_url=url, now=now).data,
@@ -285,7 +285,7 @@ def _run_list(
         if not is_dry_run:
             commit()
             if slot is not None:
-                store.record_slot(item.name, slot, "empty")
+                store.record_slot(item.name, slot, "empty", now)
         note = _empty_note(base, is_first=store.last_edition_time(item.name) is None)
         log.info("list %s: %s", item.name, note)
         return _merge(dataclasses.replace(base, note=note), resumed)

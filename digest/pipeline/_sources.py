@@ -29,7 +29,7 @@ from ..errors import ConfigError
 from ..state import FetchStatus, StateStore
 from ..urls import canonical_url
 
-log = logging.getLogger(__name__)
+log = logging.getLogger(__package__)
 
 
 @dataclass(frozen=True, slots=True)

@@ -36,7 +36,7 @@ from ..config import ListSettings, Settings
 from ..errors import ConfigError
 from ..models import Edition, RenderedEdition
 
-log = logging.getLogger(__name__)
+log = logging.getLogger(__package__)
 
 MAX_FEED_ENTRIES = 50
 """Newest editions listed in feed.xml (index.html lists all of them)."""

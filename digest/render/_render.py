@@ -47,8 +47,8 @@ from . import _greeting as greeting
 from . import _mime as mime
 from ._subject import render_subject
 
-log = logging.getLogger(__name__)
-_css_log = logging.getLogger(__name__ + ".css")
+log = logging.getLogger(__package__)
+_css_log = logging.getLogger(f"{__package__}.css")
 
 WIDTH = 72
 """Column at which the plain-text part is wrapped."""

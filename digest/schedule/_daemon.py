@@ -32,12 +32,11 @@ from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from .. import pipeline
-from ..config import ListSettings, Schedule, Settings, SlotTrigger, load_settings
-from ..errors import ConfigError, DigestError
-from ..send import Sender
-from ..state import RunLockedError, StateStore
+from ..config import ListSettings, Schedule, Settings, load_settings
+from ..errors import ConfigError, DigestError, RunLockedError
+from ._slots import SlotTrigger
 
-log = logging.getLogger(__name__)
+log = logging.getLogger(__package__)
 
 Clock = Callable[[], datetime]
 Action = Literal["sent", "empty", "stopped", "resumed", "missed", "first", "done", "busy", "failed"]
@@ -68,7 +67,7 @@ class Daemon:
         settings: Settings,
         *,
         clock: Clock = _utc_now,
-        sender: Sender | None = None,
+        sender: pipeline.Sender | None = None,
         poll_seconds: float = 2.0,
         retry_seconds: float = 60.0,
     ) -> None:
@@ -199,35 +198,34 @@ class Daemon:
         schedule = _schedule(settings, item)
         now = self._clock()
         slot = schedule.latest(now)
-        with StateStore(settings.state_path) as store:
-            last = store.last_slot(list_name)
-            has_unfinished = bool(store.unfinished_editions(list_name))
-            if slot is not None and last is None:
-                store.record_slot(list_name, slot, "baseline")
-                upcoming = schedule.next_after(now)
-                when = _local(schedule, upcoming) if upcoming else "never"
-                log.info("list %s: newly scheduled; its first edition is due %s", list_name, when)
-                last = slot
-                if not has_unfinished:
-                    return Outcome(list_name, "first", slot)
-            if slot is None or last is None or slot <= last:
-                if has_unfinished and last is not None:
-                    return self._run(settings, item, schedule, last, now, is_resume=True)
-                return Outcome(list_name, "done", slot)
-            self._log_skipped(schedule, list_name, last, slot)
-            if now - slot > timedelta(hours=settings.schedule.grace_hours):
-                store.record_slot(list_name, slot, "missed")
-                log.warning(
-                    "list %s: the edition due %s was missed by %s, more than the grace period"
-                    " ([schedule] grace_hours = %g); skipped",
-                    list_name,
-                    _local(schedule, slot),
-                    _duration(now - slot),
-                    settings.schedule.grace_hours,
-                )
-                if has_unfinished:
-                    return self._run(settings, item, schedule, slot, now, is_resume=True)
-                return Outcome(list_name, "missed", slot)
+        history = pipeline.slot_history(settings, list_name)
+        last, has_unfinished = history.last, history.has_unfinished
+        if slot is not None and last is None:
+            pipeline.record_slot(settings, list_name, slot, "baseline", now)
+            upcoming = schedule.next_after(now)
+            when = _local(schedule, upcoming) if upcoming else "never"
+            log.info("list %s: newly scheduled; its first edition is due %s", list_name, when)
+            last = slot
+            if not has_unfinished:
+                return Outcome(list_name, "first", slot)
+        if slot is None or last is None or slot <= last:
+            if has_unfinished and last is not None:
+                return self._run(settings, item, schedule, last, now, is_resume=True)
+            return Outcome(list_name, "done", slot)
+        self._log_skipped(schedule, list_name, last, slot)
+        if now - slot > timedelta(hours=settings.schedule.grace_hours):
+            pipeline.record_slot(settings, list_name, slot, "missed", now)
+            log.warning(
+                "list %s: the edition due %s was missed by %s, more than the grace period"
+                " ([schedule] grace_hours = %g); skipped",
+                list_name,
+                _local(schedule, slot),
+                _duration(now - slot),
+                settings.schedule.grace_hours,
+            )
+            if has_unfinished:
+                return self._run(settings, item, schedule, slot, now, is_resume=True)
+            return Outcome(list_name, "missed", slot)
         return self._run(settings, item, schedule, slot, now, is_resume=False)
 
     def _run(
@@ -261,8 +259,7 @@ class Daemon:
             self._retry_later(item.name)
             return Outcome(item.name, "failed", slot)
         (result,) = report.lists
-        with StateStore(settings.state_path) as store:
-            status = store.slot_status(item.name, slot)
+        status = pipeline.slot_status(settings, item.name, slot)
         action: Action = (
             "resumed"
             if is_resume

@@ -22,7 +22,7 @@ from ..config import DkimSettings
 from ..errors import ConfigError, DeliveryError
 from ..models import Message
 
-log = logging.getLogger(__name__)
+log = logging.getLogger(__package__)
 
 SIGNED_HEADERS: tuple[bytes, ...] = (
     b"from",

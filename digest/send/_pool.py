@@ -27,7 +27,7 @@ from ..errors import DeliveryError
 from ..models import Message
 from ._smtp import RateLimiter, Signer, SmtpSender
 
-log = logging.getLogger(__name__)
+log = logging.getLogger(__package__)
 
 Outcome = tuple[Message, DeliveryError | None]
 """A message and why it was not delivered, or None once the server accepted it."""

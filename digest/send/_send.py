@@ -39,7 +39,7 @@ __all__ = [
     "send_all",
 ]
 
-log = logging.getLogger(__name__)
+log = logging.getLogger(__package__)
 
 _OUTBOX_HINT = "check [outbox] path: the folder must be writable (it is created if missing)"
 

@@ -23,7 +23,7 @@ from ..config import SmtpSettings
 from ..errors import DeliveryError, SmtpAuthError
 from ..models import Message
 
-log = logging.getLogger(__name__)
+log = logging.getLogger(__package__)
 
 Signer = Callable[[Message], Message]
 """Adds a signature (DKIM) to a finished message; called once per message."""

@@ -6,7 +6,8 @@ log methods, `records` the values it returns, `lock` the run lock.
 
 from __future__ import annotations
 
-from ._lock import RunLockedError, run_lock
+from ..errors import RunLockedError
+from ._lock import run_lock
 from ._records import (
     DeliveryCounts,
     DeliveryStatus,

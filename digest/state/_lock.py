@@ -8,12 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from ..errors import DigestError
-
-
-class RunLockedError(DigestError):
-    """Raised when another run (the daemon or `digest run`) holds the run lock."""
-
+from ..errors import RunLockedError
 
 _HELD_LOCKS: set[Path] = set()
 """Lock files this process holds: fcntl locks belong to a process, not to a thread."""

@@ -11,7 +11,7 @@ import json
 import sqlite3
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 from ..errors import DigestError
@@ -79,7 +79,7 @@ class DeliveryLog:
                 self._db.execute(
                     "INSERT INTO slots (list_name, slot, status, edition_id, recorded)"
                     " VALUES (?, ?, 'sent', ?, ?)",
-                    (list_name, to_iso(slot), edition_id, to_iso(datetime.now(UTC))),
+                    (list_name, to_iso(slot), edition_id, now),
                 )
         return edition_id
 
@@ -187,7 +187,12 @@ class DeliveryLog:
         return cursor.rowcount
 
     def mark_delivery(
-        self, edition_id: int, email: str, status: DeliveryStatus, error: str | None = None
+        self,
+        edition_id: int,
+        email: str,
+        status: DeliveryStatus,
+        when: datetime,
+        error: str | None = None,
     ) -> None:
         """Record the outcome of one hand-off; it survives a crash of the process once this returns.
 
@@ -199,7 +204,7 @@ class DeliveryLog:
         self._db.execute(
             "UPDATE deliveries SET status = ?, error = ?, attempts = attempts + 1, updated = ?"
             " WHERE edition_id = ? AND email = ?",
-            (status, error, to_iso(datetime.now(UTC)), edition_id, email),
+            (status, error, to_iso(when), edition_id, email),
         )
 
     def finish_edition(self, edition_id: int, when: datetime) -> None:

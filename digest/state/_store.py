@@ -1,6 +1,7 @@
 """The state store: one SQLite file that remembers what digest has done.
 
-Tables: ``seen`` (articles each list has sent), ``validators`` (ETag/Last-Modified of
+The schema is made and upgraded by the migrations in ``_migrations.py``. Tables:
+``seen`` (articles each list has sent), ``validators`` (ETag/Last-Modified of
 feeds), ``summaries`` (key points cached by content hash), ``editions`` (each edition
 made, with what is needed to finish sending it), ``variants`` (an edition's other
 renders, for subscribers whose topics pick other items), ``deliveries`` (the delivery
@@ -20,106 +21,16 @@ import logging
 import os
 import sqlite3
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Self
 
 from ..errors import ConfigError
 from ._log import DeliveryLog
+from ._migrations import migrate
 from ._records import FetchStatus, SlotStatus, to_iso
 
-log = logging.getLogger(__name__)
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS seen (
-    list_name TEXT NOT NULL,
-    guid TEXT NOT NULL,
-    seen_at TEXT NOT NULL,
-    PRIMARY KEY (list_name, guid)
-);
-CREATE TABLE IF NOT EXISTS validators (
-    url TEXT PRIMARY KEY,
-    etag TEXT,
-    last_modified TEXT
-);
-CREATE TABLE IF NOT EXISTS summaries (
-    key TEXT PRIMARY KEY,
-    key_points TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS editions (
-    id INTEGER PRIMARY KEY,
-    list_name TEXT NOT NULL,
-    created TEXT NOT NULL,
-    articles INTEGER NOT NULL,
-    payload BLOB NOT NULL,
-    guids TEXT NOT NULL,
-    finished TEXT
-);
-CREATE TABLE IF NOT EXISTS secrets (
-    name TEXT PRIMARY KEY,
-    value BLOB NOT NULL
-);
-CREATE TABLE IF NOT EXISTS deliveries (
-    edition_id INTEGER NOT NULL REFERENCES editions(id),
-    email TEXT NOT NULL,
-    name TEXT NOT NULL DEFAULT '',
-    status TEXT NOT NULL,
-    attempts INTEGER NOT NULL DEFAULT 0,
-    error TEXT,
-    updated TEXT NOT NULL,
-    PRIMARY KEY (edition_id, email)
-);
-CREATE TABLE IF NOT EXISTS source_fetches (
-    list_name TEXT NOT NULL,
-    source_name TEXT NOT NULL,
-    fetched_at TEXT NOT NULL,
-    items INTEGER NOT NULL,
-    error TEXT,
-    PRIMARY KEY (list_name, source_name)
-);
-CREATE TABLE IF NOT EXISTS slots (
-    list_name TEXT NOT NULL,
-    slot TEXT NOT NULL,
-    status TEXT NOT NULL,
-    edition_id INTEGER REFERENCES editions(id),
-    recorded TEXT NOT NULL,
-    PRIMARY KEY (list_name, slot)
-);
-"""
-
-_KNOWN_SOURCES_SCHEMA = """
-CREATE TABLE known_sources (
-    list_name TEXT NOT NULL,
-    source_name TEXT NOT NULL,
-    first_fetched TEXT NOT NULL,
-    PRIMARY KEY (list_name, source_name)
-);
-INSERT OR IGNORE INTO known_sources (list_name, source_name, first_fetched)
-    SELECT list_name, source_name, fetched_at FROM source_fetches WHERE error IS NULL;
-"""
-"""``known_sources``: the sources each list has read once. A source's first fetch by a list
-brings its newest items whatever their age; later fetches keep to the list's window. A
-database made before this table counts the sources it fetched without error as known."""
-
-_SUBSCRIPTION_SCHEMA = """
-CREATE TABLE IF NOT EXISTS variants (
-    edition_id INTEGER NOT NULL REFERENCES editions(id),
-    variant TEXT NOT NULL,
-    payload BLOB NOT NULL,
-    PRIMARY KEY (edition_id, variant)
-);
-CREATE TABLE IF NOT EXISTS unsubscribes (
-    list_name TEXT NOT NULL,
-    email TEXT NOT NULL,
-    unsubscribed_at TEXT NOT NULL,
-    PRIMARY KEY (list_name, email)
-);
-"""
-"""``variants``: the rendered variants of an edition other than its main one (subscribers
-whose topic filters pick other items); ``deliveries.variant`` names each recipient's.
-``unsubscribes``: who left which list by the one-click link, honoured by every run even
-if writing the subscriber file failed."""
-_ADD_VARIANT_COLUMN = "ALTER TABLE deliveries ADD COLUMN variant TEXT NOT NULL DEFAULT ''"
+log = logging.getLogger(__package__)
 
 
 class StateStore(DeliveryLog):
@@ -131,38 +42,13 @@ class StateStore(DeliveryLog):
             self._db = sqlite3.connect(path, isolation_level=None, timeout=30)
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
-            self._db.executescript(_SCHEMA)
-            self._db.executescript(_SUBSCRIPTION_SCHEMA)
-            self._add_variant_column()
-            self._add_known_sources()
+            migrate(self._db)
         except (OSError, sqlite3.Error) as exc:
             raise ConfigError(
                 f"{path}: cannot open the state database: {exc}.",
                 hint="check that the folder of `state` in the config is writable",
             ) from exc
         self.path = path
-
-    def _add_variant_column(self) -> None:
-        """Give a database made by an older version the deliveries.variant column."""
-        columns = {row[1] for row in self._db.execute("PRAGMA table_info(deliveries)")}
-        if "variant" not in columns:
-            try:
-                self._db.execute(_ADD_VARIANT_COLUMN)
-            except sqlite3.OperationalError as exc:  # another process added it just now
-                if "duplicate column" not in str(exc):
-                    raise
-
-    def _add_known_sources(self) -> None:
-        """Make the known_sources table, seeded from the fetches made before it existed."""
-        query = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'known_sources'"
-        if self._db.execute(query).fetchone() is None:
-            try:
-                self._db.executescript(f"BEGIN IMMEDIATE;{_KNOWN_SOURCES_SCHEMA}COMMIT;")
-            except sqlite3.OperationalError as exc:  # another process made it just now
-                if self._db.in_transaction:
-                    self._db.execute("ROLLBACK")
-                if "already exists" not in str(exc):
-                    raise
 
     def __enter__(self) -> Self:
         return self
@@ -290,11 +176,13 @@ class StateStore(DeliveryLog):
         ).fetchone()
         return datetime.fromisoformat(row[0]) if row and row[0] else None
 
-    def record_slot(self, list_name: str, slot: datetime, status: SlotStatus) -> bool:
+    def record_slot(
+        self, list_name: str, slot: datetime, status: SlotStatus, when: datetime
+    ) -> bool:
         """Record what became of a due time; False (and no change) if it has a record."""
         cursor = self._db.execute(
             "INSERT OR IGNORE INTO slots (list_name, slot, status, recorded) VALUES (?, ?, ?, ?)",
-            (list_name, to_iso(slot), status, to_iso(datetime.now(UTC))),
+            (list_name, to_iso(slot), status, to_iso(when)),
         )
         return cursor.rowcount == 1
 

@@ -1,35 +1,41 @@
-"""The subscribers stage."""
+"""Subscribers: the files that list them, edits to those files, unsubscribe links.
+
+Subscribers are read from the config, CSV and TOML files, checked entry by entry
+(`entries`, `iter_subscribers`), and edited in place, atomically and under a lock
+(`add`, `remove`, `set_status`, `import_csv`, `export`). Unsubscribe links carry an
+HMAC token (`unsubscribe_url`, `signing_key`); `UnsubscribeApp` answers them.
+"""
 
 from __future__ import annotations
 
 from ._edits import Change, add, export, remove, set_status
-from ._endpoint import DEFAULT_PORT, make_server, serve_unsubscribe
-from ._import import import_csv
+from ._endpoint import EndpointServer, UnsubscribeApp
+from ._import import ImportReport, import_csv
 from ._subscribers import (
-    STATUSES,
     SubscriberEntry,
     SubscriberProblem,
     entries,
     iter_subscribers,
     split_topics,
 )
-from ._tokens import unsubscribe_url
+from ._tokens import SecretKeeper, signing_key, unsubscribe_url
 
 __all__ = [
-    "DEFAULT_PORT",
-    "STATUSES",
     "Change",
+    "EndpointServer",
+    "ImportReport",
+    "SecretKeeper",
     "SubscriberEntry",
     "SubscriberProblem",
+    "UnsubscribeApp",
     "add",
     "entries",
     "export",
     "import_csv",
     "iter_subscribers",
-    "make_server",
     "remove",
-    "serve_unsubscribe",
     "set_status",
+    "signing_key",
     "split_topics",
     "unsubscribe_url",
 ]

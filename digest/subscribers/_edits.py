@@ -13,19 +13,17 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import TextIO
 
 from ..config import ListSettings, Settings
-from ..errors import ConfigError, DigestError
+from ..errors import ConfigError
 from ..models import Subscriber, SubscriberStatus
-from ..state import StateStore
 from ._files import SubscriberFile, atomic_write, cell, edit_lock, find, open_file
 from ._subscribers import FIELDS, SubscriberEntry, entries, subscriber_from
 from ._toml import Values
 
-log = logging.getLogger(__name__)
+log = logging.getLogger(__package__)
 
 _VERBS: dict[SubscriberStatus, str] = {
     "active": "resumed",
@@ -49,9 +47,7 @@ class Change:
         return f"{text}: {self.note}" if self.note else text
 
 
-def add(
-    settings: Settings, item: ListSettings, subscriber: Subscriber, store: StateStore | None = None
-) -> Change:
+def add(settings: Settings, item: ListSettings, subscriber: Subscriber) -> Change:
     """Add a new subscriber; an address the list already has is refused."""
     checked = subscriber_from(values_of(subscriber))
     if isinstance(checked, str):
@@ -69,10 +65,7 @@ def add(
                 )
         target = files[-1]
         target.add(values_of(checked))
-    note = ""
-    if store is not None and store.clear_unsubscribe(item.name, checked.email):
-        note = "had unsubscribed by link; subscribed again"
-    return Change("added", checked.email, target.path, note)
+    return Change("added", checked.email, target.path)
 
 
 def remove(settings: Settings, item: ListSettings, email: str) -> Change:
@@ -89,7 +82,6 @@ def set_status(
     item: ListSettings,
     email: str,
     status: SubscriberStatus,
-    store: StateStore | None = None,
 ) -> Change:
     """Pause, resume (make active) or unsubscribe one subscriber."""
     note = ""
@@ -102,28 +94,7 @@ def set_status(
             file.update(index, {"status": status})
         if before == "unsubscribed" and status != "unsubscribed":
             note = "had unsubscribed; subscribed again"
-    if status == "active" and store is not None and store.clear_unsubscribe(item.name, email):
-        note = "had unsubscribed by link; subscribed again"
     return Change(_VERBS[status] if before != status else "unchanged", found, file.path, note)
-
-
-def unsubscribe(
-    settings: Settings, list_name: str, email: str, store: StateStore, now: datetime
-) -> Change | None:
-    """One-click unsubscribe: stored durably first, then written into the subscriber file.
-
-    Runs skip an address stored here even when the file could not be written, so the
-    unsubscribe is honoured by the next edition either way.
-    """
-    store.record_unsubscribe(list_name, email, now)
-    item = next((i for i in settings.lists if i.name == list_name), None)
-    if item is None:
-        return None
-    try:
-        return set_status(settings, item, email, "unsubscribed")
-    except DigestError as exc:
-        log.warning("list %s: unsubscribe stored, but not written to a file: %s", list_name, exc)
-        return None
 
 
 def export(settings: Settings, item: ListSettings, handle: TextIO) -> int:

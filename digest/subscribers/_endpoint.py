@@ -1,217 +1,168 @@
-"""The one-click unsubscribe endpoint (RFC 8058), on the standard library's HTTP server.
+"""The one-click unsubscribe endpoint (RFC 8058): a small WSGI app, served by waitress.
 
 ``POST /u/TOKEN`` unsubscribes at once, without cookies or login: mail clients send it
 with the body ``List-Unsubscribe=One-Click``, and the confirmation page's button sends
 the same. ``GET /u/TOKEN`` only shows that page, since mail scanners follow links and
 must not unsubscribe anybody. A token that is not ours answers 403, any other path 404.
 
-An unsubscribe is stored in the state database first (so the next run honours it
-whatever happens next), then written into the subscriber file as status.
-
+The app only reads tokens and answers; what an unsubscribe does (store it durably, then
+write it into the subscriber file) is the `record` callable the pipeline gives it.
+Waitress, a production WSGI server, parses the requests and bounds the connections.
 Run it behind a TLS-terminating reverse proxy at `base_url`: the links in the mail are
 ``BASE_URL/u/TOKEN``.
 """
 
 from __future__ import annotations
 
-import html
 import logging
 import threading
-from collections.abc import Callable
-from datetime import UTC, datetime
+from collections.abc import Callable, Iterable, Mapping
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import unquote, urlsplit
+from typing import TYPE_CHECKING, Any
 
-from ..config import Settings
-from ..errors import DigestError
-from ..pipeline import unsubscribe_key
-from ..state import StateStore
-from ._edits import unsubscribe
+import jinja2
+import waitress
+
+from ..errors import ConfigError, DigestError
 from ._tokens import read_token
 
-log = logging.getLogger(__name__)
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIEnvironment
 
-DEFAULT_PORT = 8058
-"""The endpoint's port unless told otherwise: the number of RFC 8058 (one-click unsubscribe).
+log = logging.getLogger(__package__)
 
-Not 8025, where local test SMTP servers (aiosmtpd, smtp4dev) listen, nor 8000 or 8080,
-which development web servers take.
-"""
+Record = Callable[[str, str], None]
+"""Unsubscribes (list name, address); raises DigestError when that cannot be stored."""
+
 _MAX_BODY = 64 * 1024
-_HEADERS = {
-    "Cache-Control": "no-store",
-    "X-Content-Type-Options": "nosniff",
-    "X-Frame-Options": "DENY",
-    "Referrer-Policy": "no-referrer",
-    "Content-Security-Policy": (
-        "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'"
+_HEADERS = [
+    ("Cache-Control", "no-store"),
+    ("X-Content-Type-Options", "nosniff"),
+    ("X-Frame-Options", "DENY"),
+    ("Referrer-Policy", "no-referrer"),
+    (
+        "Content-Security-Policy",
+        "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
     ),
+]
+_HEADINGS = {
+    "not found": "Not found",
+    "forged": "Link not valid",
+    "done": "Unsubscribed",
+    "unavailable": "Please try again",
+    "too large": "Too large",
+    "method": "Not allowed",
 }
-_PAGE = """<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="robots" content="noindex">
-<title>{title}</title>
-<style>
-body {{ margin: 0; padding: 48px 16px; background: #f2f3f5; color: #1a1a1a;
-  font: 16px/1.5 -apple-system, BlinkMacSystemFont, "Segoe UI", Roboto, Arial, sans-serif; }}
-main {{ max-width: 480px; margin: 0 auto; padding: 24px 32px; background: #fff; }}
-h1 {{ font-size: 22px; margin: 0 0 12px 0; }}
-button {{ font: inherit; padding: 10px 20px; border: 0; border-radius: 4px;
-  background: #0b57d0; color: #fff; cursor: pointer; }}
-</style>
-</head>
-<body>
-<main>
-<h1>{title}</h1>
-{body}
-</main>
-</body>
-</html>
-"""
+_PAGES = jinja2.Environment(
+    loader=jinja2.PackageLoader("digest", "templates"),
+    autoescape=True,
+    undefined=jinja2.StrictUndefined,
+)
 
 
-Clock = Callable[[], datetime]
+class UnsubscribeApp:
+    """The WSGI application: answers the unsubscribe links of every list of one config."""
+
+    def __init__(self, *, key: bytes, titles: Mapping[str, str], record: Record) -> None:
+        self._key = key
+        self._titles = dict(titles)
+        self._record = record
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        method = str(environ.get("REQUEST_METHOD", "GET"))
+        status, page, values = self._answer(method, environ)
+        heading = values.pop("heading", None) or _HEADINGS[page]
+        body = _PAGES.get_template("pages/unsubscribe.html.j2").render(
+            page=page, heading=heading, **values
+        )
+        data = body.encode("utf-8")
+        headers = [("Content-Type", "text/html; charset=utf-8"), ("Content-Length", str(len(data)))]
+        if status == HTTPStatus.METHOD_NOT_ALLOWED:
+            headers.append(("Allow", "GET, HEAD, POST"))
+        start_response(f"{status.value} {status.phrase}", headers + _HEADERS)
+        # The token holds the address: keep it out of the log.
+        path = str(environ.get("PATH_INFO", ""))
+        log.info("%s %s %d", method, "/u/…" if path.startswith("/u/") else "-", status.value)
+        return [] if method == "HEAD" else [data]
+
+    def _answer(
+        self, method: str, environ: WSGIEnvironment
+    ) -> tuple[HTTPStatus, str, dict[str, Any]]:
+        if method not in ("GET", "HEAD", "POST"):
+            return HTTPStatus.METHOD_NOT_ALLOWED, "method", {}
+        if method == "POST":
+            length = str(environ.get("CONTENT_LENGTH") or "0")
+            size = int(length) if length.isdigit() else 0
+            if size > _MAX_BODY:
+                return HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "too large", {}
+            environ["wsgi.input"].read(size)
+        path = str(environ.get("PATH_INFO", ""))
+        token = path[3:] if path.startswith("/u/") else ""
+        if not token or "/" in token:
+            return HTTPStatus.NOT_FOUND, "not found", {}
+        found = read_token(self._key, token)
+        if found is None:
+            return HTTPStatus.FORBIDDEN, "forged", {}
+        list_name, email = found
+        values: dict[str, Any] = {"title": self._titles.get(list_name, list_name), "email": email}
+        if method != "POST":
+            return (
+                HTTPStatus.OK,
+                "confirm",
+                {**values, "heading": f"Unsubscribe from {values['title']}"},
+            )
+        try:
+            self._record(list_name, email)
+        except DigestError as exc:
+            log.error("list %s: unsubscribe failed: %s", list_name, exc)
+            return HTTPStatus.SERVICE_UNAVAILABLE, "unavailable", {}
+        log.info("list %s: unsubscribed by link", list_name)
+        log.debug("list %s: unsubscribed %s", list_name, email)
+        return HTTPStatus.OK, "done", values
 
 
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
+class EndpointServer:
+    """The app on waitress, bound at once (port 0 picks a free port); serve, then close."""
 
-
-class UnsubscribeServer(ThreadingHTTPServer):
-    """Serves the unsubscribe links of every list of one config."""
-
-    daemon_threads = True
-
-    def __init__(
-        self, settings: Settings, address: tuple[str, int], clock: Clock = _utc_now
-    ) -> None:
-        with StateStore(settings.state_path) as store:
-            self.key = unsubscribe_key(settings, store)
-        self.settings = settings
-        self.clock = clock
-        self.titles = {item.name: item.title for item in settings.lists}
-        super().__init__(address, _Handler)
+    def __init__(self, app: UnsubscribeApp, host: str, port: int) -> None:
+        try:
+            self._server: Any = waitress.create_server(
+                app,
+                host=host,
+                port=port,
+                threads=4,
+                connection_limit=100,
+                channel_timeout=30,
+                ident="digest",
+            )
+        except OSError as exc:
+            raise ConfigError(
+                f"cannot serve the unsubscribe endpoint on {host}:{port}: {exc.strerror or exc}.",
+                hint="another program may listen there: stop it, or choose a free port",
+            ) from exc
+        self._thread: threading.Thread | None = None
 
     @property
     def url(self) -> str:
-        """Where the server listens, e.g. ``http://127.0.0.1:8058``."""
-        host, port = self.server_address[:2]
-        return f"http://{host!s}:{port}"
+        """Where the server listens, e.g. ``http://127.0.0.1:8025``."""
+        return f"http://{self._server.effective_host}:{self._server.effective_port}"
 
+    def serve_forever(self) -> None:
+        """Answer requests until close() is called from another thread."""
+        self._server.run()
 
-def make_server(
-    settings: Settings, host: str = "127.0.0.1", port: int = DEFAULT_PORT, clock: Clock = _utc_now
-) -> UnsubscribeServer:
-    """A bound, not yet serving unsubscribe server (port 0 picks a free port)."""
-    return UnsubscribeServer(settings, (host, port), clock)
-
-
-def serve_unsubscribe(
-    settings: Settings, host: str = "127.0.0.1", port: int = DEFAULT_PORT, clock: Clock = _utc_now
-) -> UnsubscribeServer:
-    """Start the unsubscribe server in a daemon thread; stop it with `shutdown()`.
-
-    For `digest serve`, which runs it beside the scheduler. Call `server_close()` after
-    `shutdown()` to free the port.
-    """
-    server = make_server(settings, host, port, clock)
-    thread = threading.Thread(target=server.serve_forever, name="unsubscribe-server", daemon=True)
-    thread.start()
-    log.info("unsubscribe endpoint listening on %s", server.url)
-    return server
-
-
-class _Handler(BaseHTTPRequestHandler):
-    server: UnsubscribeServer
-    server_version = "digest"
-    sys_version = ""
-    timeout = 30
-
-    def do_GET(self) -> None:
-        self._handle(is_post=False)
-
-    def do_HEAD(self) -> None:
-        self._handle(is_post=False, has_body=False)
-
-    def do_POST(self) -> None:
-        length = self.headers.get("Content-Length", "0")
-        size = int(length) if length.isdigit() else 0
-        if size > _MAX_BODY:
-            self._page(
-                HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "Too large", "<p>Request too large.</p>"
-            )
-            return
-        self.rfile.read(size)
-        self._handle(is_post=True)
-
-    def _handle(self, *, is_post: bool, has_body: bool = True) -> None:
-        path = urlsplit(self.path).path
-        token = unquote(path[3:]) if path.startswith("/u/") else ""
-        if not token or "/" in token:
-            self._page(HTTPStatus.NOT_FOUND, "Not found", "<p>There is nothing here.</p>", has_body)
-            return
-        found = read_token(self.server.key, token)
-        if found is None:
-            self._page(
-                HTTPStatus.FORBIDDEN,
-                "Link not valid",
-                "<p>This unsubscribe link is not valid. Use the link in a recent email, "
-                "or reply to it and ask to be removed.</p>",
-                has_body,
-            )
-            return
-        list_name, email = found
-        title = html.escape(self.server.titles.get(list_name, list_name))
-        address = html.escape(email)
-        if not is_post:
-            self._page(
-                HTTPStatus.OK,
-                f"Unsubscribe from {title}",
-                f"<p>Stop sending {title} to <strong>{address}</strong>?</p>\n"
-                '<form method="post">\n'
-                '<input type="hidden" name="List-Unsubscribe" value="One-Click">\n'
-                '<button type="submit">Unsubscribe</button>\n</form>',
-                has_body,
-            )
-            return
-        settings = self.server.settings
-        try:
-            with StateStore(settings.state_path) as store:
-                unsubscribe(settings, list_name, email, store, self.server.clock())
-        except DigestError as exc:
-            log.error("list %s: unsubscribe failed: %s", list_name, exc)
-            self._page(
-                HTTPStatus.SERVICE_UNAVAILABLE,
-                "Please try again",
-                "<p>We could not record your request just now. Please try again later.</p>",
-            )
-            return
-        log.info("list %s: unsubscribed by link", list_name)
-        log.debug("list %s: unsubscribed %s", list_name, email)
-        self._page(
-            HTTPStatus.OK,
-            "Unsubscribed",
-            f"<p><strong>{address}</strong> will get no more of {title}.</p>",
+    def start(self) -> EndpointServer:
+        """Serve in a daemon thread (beside the scheduler of `digest serve`)."""
+        self._thread = threading.Thread(
+            target=self.serve_forever, name="unsubscribe-server", daemon=True
         )
+        self._thread.start()
+        log.info("unsubscribe endpoint listening on %s", self.url)
+        return self
 
-    def _page(self, status: HTTPStatus, title: str, body: str, has_body: bool = True) -> None:
-        data = _PAGE.format(title=title, body=body).encode("utf-8")
-        self.send_response(status)
-        self.send_header("Content-Type", "text/html; charset=utf-8")
-        self.send_header("Content-Length", str(len(data)))
-        for name, value in _HEADERS.items():
-            self.send_header(name, value)
-        self.end_headers()
-        if has_body:
-            self.wfile.write(data)
-
-    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-        # The token holds the address: keep it out of the log.
-        log.info("%s %s %s", self.command, "/u/…" if self.path.startswith("/u/") else "-", code)
-
-    def log_error(self, format: str, *args: object) -> None:
-        log.warning("unsubscribe endpoint: " + format, *args)
+    def close(self) -> None:
+        """Stop serving and free the port."""
+        self._server.close()
+        self._server.task_dispatcher.shutdown()
+        if self._thread is not None:
+            self._thread.join(5)

@@ -10,13 +10,14 @@ import: that takes `digest subscribers resume`.
 from __future__ import annotations
 
 import csv
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 from ..config import ListSettings, Settings
 from ..errors import ConfigError
 from ..models import Subscriber
-from ..state import StateStore
 from ._edits import editing, values_of
 from ._files import SubscriberFile, address_key
 from ._subscribers import FIELDS, normal_field, subscriber_from
@@ -72,13 +73,17 @@ def import_csv(
     settings: Settings,
     item: ListSettings,
     source: Path,
-    store: StateStore | None = None,
+    unsubscribed: Mapping[str, datetime] | None = None,
     *,
     is_dry_run: bool = False,
 ) -> ImportReport:
-    """Merge the CSV file `source` into the list's subscribers (one locked write)."""
+    """Merge the CSV file `source` into the list's subscribers (one locked write).
+
+    `unsubscribed`: the (case-folded) addresses that left the list by its link, and
+    when; the import does not add them back.
+    """
     ignored, rows = read_rows(source)
-    gone = store.unsubscribed(item.name) if store is not None else {}
+    gone = unsubscribed or {}
     seen: dict[str, str] = {}  # each address of the file so far (case-folded): as written, where
     with editing(settings, item, is_dry_run=is_dry_run) as files:
         report = ImportReport(files[-1].path, ignored_columns=ignored)

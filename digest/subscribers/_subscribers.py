@@ -25,14 +25,13 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from email_validator import EmailNotValidError, validate_email
 
 from ..config import ListSettings
-from ..models import MailFormat, Subscriber, SubscriberStatus
+from ..models import STATUSES, MailFormat, Subscriber, SubscriberStatus
 from . import _toml as tomltext
 
-log = logging.getLogger(__name__)
+log = logging.getLogger(__package__)
 
 FIELDS = ("email", "name", "status", "topics", "max_items", "format", "timezone")
 """Fields of a subscriber entry, in the order files are written."""
-STATUSES: tuple[SubscriberStatus, ...] = ("active", "paused", "unsubscribed")
 FORMATS: tuple[MailFormat, ...] = ("html", "text")
 CSV_FIELDS = ("email", "name")
 """The columns a new CSV file starts with; others are added when first needed."""

@@ -9,9 +9,27 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+from typing import Protocol
 from urllib.parse import quote
 
+from ..config import Settings
+
 _MAC_BYTES = 16
+
+
+class SecretKeeper(Protocol):
+    """Where a random secret is kept once made (the state store)."""
+
+    def secret(self, name: str) -> bytes:
+        """The secret of this name, made on first use."""
+        ...
+
+
+def signing_key(settings: Settings, keeper: SecretKeeper) -> bytes:
+    """The HMAC key of unsubscribe links: from the environment, else kept in the state."""
+    if settings.unsubscribe_key is not None:
+        return settings.unsubscribe_key.get_secret_value().encode()
+    return keeper.secret("unsubscribe")
 
 
 def make_token(key: bytes, list_name: str, email: str) -> str:

@@ -1,7 +1,12 @@
-"""The summarize stage."""
+"""Summarize: an article's text into a few key points, sentences of its own.
+
+Sentences are split offline (nupunkt, with syntok where it is weak); the selector
+scores them by centrality over TF-IDF cosine with a position prior (`summarize`, or
+`key_points` for a bare text). sumy's LexRank, TextRank, LSA and Luhn are there too.
+"""
 
 from __future__ import annotations
 
-from ._summarize import key_points, stop_words, summarize
+from ._summarize import key_points, summarize
 
-__all__ = ["key_points", "stop_words", "summarize"]
+__all__ = ["key_points", "summarize"]

@@ -15,7 +15,7 @@ import re
 import nupunkt
 import syntok.segmenter as syntok_segmenter
 
-log = logging.getLogger(__name__)
+log = logging.getLogger(__package__)
 
 _WORD = re.compile(r"\w+")
 _SPACES = re.compile(r"\s+")

@@ -29,44 +29,18 @@ from sumy.summarizers.lsa import LsaSummarizer
 from sumy.summarizers.luhn import LuhnSummarizer
 from sumy.summarizers.sum_basic import SumBasicSummarizer
 from sumy.summarizers.text_rank import TextRankSummarizer
-from sumy.utils import get_stop_words
 
 from ..config import Algorithm
 from ..models import Article, Summary
+from ..text import SUMY_LANGUAGES, detect_language, stop_words, tfidf
 from ._sentences import Tokenizer, normalize_space
 
-log = logging.getLogger(__name__)
+log = logging.getLogger(__package__)
 
 __all__ = ["key_points", "summarize"]
 
 # ISO 639-1 → the language names sumy's stemmers and stop-word lists use. Written out
 # because sumy's own lookup (pycountry) names Greek "modern greek (1453-)".
-_SUMY_LANGUAGES = {
-    "ar": "arabic",
-    "cs": "czech",
-    "da": "danish",
-    "de": "german",
-    "el": "greek",
-    "en": "english",
-    "es": "spanish",
-    "fi": "finnish",
-    "fr": "french",
-    "he": "hebrew",
-    "hu": "hungarian",
-    "it": "italian",
-    "ja": "japanese",
-    "ko": "korean",
-    "nl": "dutch",
-    "no": "norwegian",
-    "pl": "polish",
-    "pt": "portuguese",
-    "ro": "romanian",
-    "ru": "russian",
-    "sk": "slovak",
-    "sv": "swedish",
-    "uk": "ukrainian",
-    "zh": "chinese",
-}
 _SUMY_SUMMARIZERS: dict[str, Callable[[Callable[[str], str]], Any]] = {
     "kl": KLSummarizer,
     "lexrank": LexRankSummarizer,
@@ -162,7 +136,7 @@ def key_points(
     document = _document(text, tokenizer, title=title, headings=headings)
     if not document.sentences:
         return ()
-    lang = _language(language or _guess_language(text))
+    lang = _language(language or detect_language(text, default=""))
     candidates = _candidates(document.sentences, lang)
     if not any(c.is_eligible for c in candidates):
         # A text of fragments only (or of a script without word spaces): better some
@@ -205,7 +179,7 @@ def _key(text: str) -> str:
 @lru_cache(maxsize=32)
 def _language(code: str) -> _Language:
     """Stemmer and stop words for an ISO 639-1 code; no stemming and none for the unknown."""
-    name = _SUMY_LANGUAGES.get(code.lower()[:2], "")
+    name = SUMY_LANGUAGES.get(code.lower()[:2], "")
     stem: Callable[[str], str] = str.lower
     try:
         stemmer = Stemmer(name)
@@ -218,40 +192,7 @@ def _language(code: str) -> _Language:
         stem = lru_cache(maxsize=100_000)(
             lambda word: str(stemmer(word)) if word.isalpha() else word
         )
-    try:
-        stop_words = frozenset(str(word) for word in get_stop_words(name))
-    except LookupError:
-        log.debug("no stop words for language %r", code)
-        stop_words = frozenset()
-    return _Language(code=code.lower()[:2], stem=stem, stop_words=stop_words)
-
-
-def stop_words(code: str) -> frozenset[str]:
-    """sumy's stop words for an ISO 639-1 code; empty for a language sumy lacks."""
-    return _language(code).stop_words
-
-
-@lru_cache(maxsize=1)
-def _stop_word_lists() -> dict[str, frozenset[str]]:
-    """sumy's stop-word lists, by ISO 639-1 code."""
-    lists = {}
-    for code, name in _SUMY_LANGUAGES.items():
-        try:
-            lists[code] = frozenset(str(word) for word in get_stop_words(name))
-        except LookupError:
-            continue
-    return lists
-
-
-def _guess_language(text: str) -> str:
-    """The language whose stop words are most frequent in ``text``; "" when none fits."""
-    words = re.findall(r"\w+", text[:5000].lower())
-    if not words:
-        return ""
-    hits = {code: sum(w in stops for w in words) for code, stops in _stop_word_lists().items()}
-    code, count = max(hits.items(), key=lambda item: item[1])
-    # In running text a fifth or more of the words are stop words of its language.
-    return code if count >= 0.2 * len(words) else ""
+    return _Language(code=code.lower()[:2], stem=stem, stop_words=stop_words(code))
 
 
 def _candidates(sentences: Sequence[Any], lang: _Language) -> list[_Candidate]:
@@ -339,7 +280,9 @@ def _select(candidates: Sequence[_Candidate], points: int) -> list[int]:
     eligible = [i for i, c in enumerate(candidates) if c.is_eligible]
     if len(eligible) <= points:
         return eligible
-    similarity = _similarities([c.terms for c in candidates])
+    matrix = tfidf([c.terms for c in candidates])
+    similarity = matrix @ matrix.T
+    np.fill_diagonal(similarity, 0.0)
     scores = _centrality(similarity)
     positions = np.arange(len(candidates), dtype=np.float64)
     scores = scores + _POSITION_WEIGHT / (1.0 + positions)
@@ -352,32 +295,6 @@ def _select(candidates: Sequence[_Candidate], points: int) -> list[int]:
             if len(chosen) == points:
                 break
     return chosen
-
-
-def _similarities(documents: Sequence[Sequence[str]]) -> np.ndarray[Any, np.dtype[np.float64]]:
-    """Cosine similarities of the sentences' TF-IDF vectors, idf over the sentences."""
-    vocabulary: dict[str, int] = {}
-    rows: list[int] = []
-    cols: list[int] = []
-    values: list[int] = []
-    for row, terms in enumerate(documents):
-        counts: dict[int, int] = {}
-        for term in terms:
-            col = vocabulary.setdefault(term, len(vocabulary))
-            counts[col] = counts.get(col, 0) + 1
-        rows.extend([row] * len(counts))
-        cols.extend(counts)
-        values.extend(counts.values())
-    matrix = np.zeros((len(documents), max(len(vocabulary), 1)))
-    matrix[rows, cols] = values
-    document_frequency = np.count_nonzero(matrix, axis=0)
-    idf = np.log((1.0 + len(documents)) / (1.0 + document_frequency)) + 1.0
-    matrix *= idf
-    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
-    matrix /= np.where(norms > 0, norms, 1.0)
-    similarity: np.ndarray[Any, np.dtype[np.float64]] = matrix @ matrix.T
-    np.fill_diagonal(similarity, 0.0)
-    return similarity
 
 
 def _centrality(

@@ -134,7 +134,7 @@ def test_folder_reads_text_markdown_and_html_and_skips_an_undecodable_file(
         os.utime(tmp_path / name, (1_790_000_000 + stamp, 1_790_000_000 + stamp))
     settings = source("Notes", "folder", path=tmp_path)
 
-    with caplog.at_level(logging.WARNING, logger="digest.collect._collect"):
+    with caplog.at_level(logging.WARNING, logger="digest.collect"):
         articles = run(settings, client)
 
     assert [a.guid for a in articles] == ["a.txt", "b.md", "c.html"]
@@ -354,7 +354,7 @@ def test_malformed_xml_with_entries_keeps_them(
 ) -> None:
     broken = RSS.replace("Teaser.", "Teaser &nbsp; with an undefined entity")
     url = feed_server.serve_feed("/rss", broken)
-    with caplog.at_level(logging.WARNING, logger="digest.collect._collect"):
+    with caplog.at_level(logging.WARNING, logger="digest.collect"):
         assert len(run(feed(url), client)) == 2
     assert "not well-formed" in caplog.text
 
@@ -428,7 +428,7 @@ def test_unsafe_links_are_dropped_but_the_item_is_kept(
         .replace("<guid>newer-guid</guid>", "")
     )
     url = feed_server.serve_feed("/rss", evil)
-    with caplog.at_level(logging.WARNING, logger="digest.collect._collect"):
+    with caplog.at_level(logging.WARNING, logger="digest.collect"):
         newer, older = run(feed(url), client)
     assert (newer.url, older.url) == ("", "")
     assert newer.guid.startswith("sha256:") and older.guid == "older-guid"

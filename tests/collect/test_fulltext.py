@@ -135,7 +135,7 @@ def test_a_failed_page_keeps_the_teaser_and_warns(
 ) -> None:
     page = feed_server.serve("/a", reply)
     url = feed_server.serve_feed("/rss", rss(("1", page, "The council voted…")))
-    with caplog.at_level(logging.WARNING, logger="digest.collect._fulltext"):
+    with caplog.at_level(logging.WARNING, logger="digest.collect"):
         (article,) = run(feed(url), client, max_bytes=1_000_000)
     assert article.body == "The council voted…" and article.url == page
     assert warning in caplog.text and "kept the" in caplog.text and "'Item 1'" in caplog.text

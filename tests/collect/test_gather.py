@@ -130,7 +130,7 @@ def test_a_bug_in_one_source_is_wrapped_logged_and_contained(
         feed("buggy", feed_server.url("/x")),
         feed("fine", feed_server.serve("/ok", feed_reply())),
     ]
-    with caplog.at_level(logging.ERROR, logger="digest.collect._gather"):
+    with caplog.at_level(logging.ERROR, logger="digest.collect"):
         buggy, fine = gather(sources, now=NOW, client=client, options=options())
     assert (
         str(buggy.error) == "source 'buggy': unexpected failure: RuntimeError('a parser tripped')"

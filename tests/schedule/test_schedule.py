@@ -11,8 +11,9 @@ from click.testing import CliRunner
 
 from digest.cli import cli
 from digest.config._load import load_settings
-from digest.config._schedule import Schedule, SlotTrigger
+from digest.config._schedule import Schedule
 from digest.errors import ConfigError
+from digest.schedule._slots import SlotTrigger
 
 
 def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:

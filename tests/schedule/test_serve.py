@@ -164,7 +164,7 @@ def test_long_outage_skips_old_editions_and_logs_them_once(tmp_path, caplog):
     daemon(path, clock).run_due("daily")
 
     clock.now = berlin(27, 12)  # down from the 24th to the 27th, 5 h past today's 07:00
-    with caplog.at_level(logging.INFO, logger="digest.schedule._daemon"):
+    with caplog.at_level(logging.INFO, logger="digest.schedule"):
         assert daemon(path, clock).run_due("daily").action == "missed"
         assert daemon(path, clock).run_due("daily").action == "done"
     warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
@@ -225,7 +225,7 @@ def test_an_edition_without_news_is_skipped_and_logged(tmp_path, caplog):
     clock = Clock(berlin(27, 6))
     daemon(path, clock).run_due("daily")
     clock.now = berlin(27, 7)
-    with caplog.at_level(logging.INFO, logger="digest.schedule._daemon"):
+    with caplog.at_level(logging.INFO, logger="digest.schedule"):
         assert daemon(path, clock).run_due("daily").action == "empty"
     assert "list daily: no new articles for the edition due 2026-11-27 07:00 CET; skipped" in [
         r.getMessage() for r in caplog.records
@@ -252,7 +252,7 @@ def test_one_log_line_per_edition(tmp_path, caplog):
     clock = Clock(berlin(27, 6))
     daemon(path, clock).run_due("daily")
     clock.now = berlin(27, 7, 0)
-    with caplog.at_level(logging.INFO, logger="digest.schedule._daemon"):
+    with caplog.at_level(logging.INFO, logger="digest.schedule"):
         daemon(path, clock).run_due("daily")
     (line,) = [r.getMessage() for r in caplog.records if r.getMessage().startswith("edition ")]
     assert line.startswith(
@@ -411,7 +411,7 @@ def test_real_scheduler_sends_each_slot_once(tmp_path, caplog):
     settings = load_settings(path, environ={})
     target = Daemon(path, settings, poll_seconds=0.05)
 
-    with caplog.at_level(logging.INFO, logger="digest.schedule._daemon"), serving(target):
+    with caplog.at_level(logging.INFO, logger="digest.schedule"), serving(target):
         wait_for(lambda: sum(status == "sent" for _, status in slot_rows(settings)) >= 2)
 
     sent = sorted(slot for slot, status in slot_rows(settings) if status == "sent")
@@ -430,7 +430,7 @@ def test_reload_on_change_and_on_request_keeps_the_old_config_when_invalid(tmp_p
     def logged(text: str) -> bool:
         return any(text in r.getMessage() for r in caplog.records)
 
-    with caplog.at_level(logging.INFO, logger="digest.schedule._daemon"), serving(target):
+    with caplog.at_level(logging.INFO, logger="digest.schedule"), serving(target):
         path.write_text(original.replace("daily at 07:00", "daily at 09:30"), "utf-8")
         wait_for(lambda: logged("list daily: 'daily at 09:30' in Europe/Berlin; next edition"))
         assert target.settings.lists[0].schedule == "daily at 09:30"
@@ -479,8 +479,8 @@ def test_serve_command_reloads_on_sighup_and_exits_0_on_sigterm(tmp_path):
     helper.join(10)
 
     assert result.exit_code == 0, result.output
-    assert "INFO digest.daemon: config reloaded: 1 lists" in result.output
-    assert result.output.rstrip().endswith("INFO digest.daemon: stopped")
+    assert "INFO digest.schedule: config reloaded: 1 lists" in result.output
+    assert result.output.rstrip().endswith("INFO digest.schedule: stopped")
     assert (signal.getsignal(signal.SIGTERM), signal.getsignal(signal.SIGHUP)) == handlers
 
 
@@ -565,7 +565,7 @@ def test_sigterm_mid_send_then_restart_gives_everyone_one_copy(tmp_path, smtp_se
     assert received == Counter(dict.fromkeys(readers, 1)), log.read_text()
     output = log.read_text()
     assert "Traceback" not in output
-    assert output.count("digest.daemon: stopped") == 2 and "edition list=daily" in output
+    assert output.count("digest.schedule: stopped") == 2 and "edition list=daily" in output
 
 
 def test_serve_also_serves_the_unsubscribe_endpoint(tmp_path):

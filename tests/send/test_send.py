@@ -199,7 +199,7 @@ def test_smtp_retry_warnings_do_not_name_the_recipient(
 ) -> None:
     smtp_server.fail("RCPT", "450 4.2.0 <reader1@example.org>: mailbox busy")
     with (
-        caplog.at_level("INFO", logger="digest.send._smtp"),
+        caplog.at_level("INFO", logger="digest.send"),
         quick(smtp_server.settings()) as sender,
     ):
         sender.send(make_message())

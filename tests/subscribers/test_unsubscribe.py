@@ -17,8 +17,9 @@ from digest.cli import cli
 from digest.config._load import load_settings
 from digest.config._settings import Settings
 from digest.pipeline._run import run
+from digest.pipeline._subscribers import unsubscribe_endpoint
 from digest.state import StateStore
-from digest.subscribers._endpoint import UnsubscribeServer, serve_unsubscribe
+from digest.subscribers._endpoint import EndpointServer
 from digest.subscribers._subscribers import STATUSES, iter_subscribers
 from digest.subscribers._tokens import make_token, read_token, unsubscribe_url
 
@@ -39,18 +40,15 @@ def settings(tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-def server(settings: Settings) -> Iterator[UnsubscribeServer]:
-    with StateStore(settings.state_path):
-        pass
-    started = serve_unsubscribe(settings, "127.0.0.1", 0)
+def server(settings: Settings) -> Iterator[EndpointServer]:
+    started = unsubscribe_endpoint(settings, "127.0.0.1", 0, lambda: NOW).start()
     try:
         yield started
     finally:
-        started.shutdown()
-        started.server_close()
+        started.close()
 
 
-def endpoint(server: UnsubscribeServer, link: str) -> str:
+def endpoint(server: EndpointServer, link: str) -> str:
     """The link of a message, pointed at the test server instead of the public host."""
     assert link.startswith("https://news.example.org/u/")
     return server.url + link.removeprefix("https://news.example.org")
@@ -218,7 +216,7 @@ import sys
 from pathlib import Path
 from digest.config import load_settings
 from digest.models import Subscriber
-from digest.subscriber_edits import add, set_status
+from digest.subscribers import add, set_status
 settings = load_settings(Path(sys.argv[1]), environ={})
 for n in range(6):
     add(settings, settings.lists[0], Subscriber(f"{sys.argv[2]}{n}@example.org"))
