@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from digest.extract._extract import Extracted, detect_language, extract, main_text
+from digest.extract._extract import Extracted, extract, main_text
 from digest.models import BodyFormat, RawArticle
+from digest.text import detect_language
 
 SAMPLE = "samples/000_f5ad79b2fe2ac392.txt"
 SAMPLE_TITLE = (

@@ -16,11 +16,12 @@ from click.testing import CliRunner
 from digest.cli import cli
 from digest.config._load import load_settings
 from digest.config._settings import Settings
+from digest.models import STATUSES
 from digest.pipeline._run import run
 from digest.pipeline._subscribers import unsubscribe_endpoint
 from digest.state import StateStore
 from digest.subscribers._endpoint import EndpointServer
-from digest.subscribers._subscribers import STATUSES, iter_subscribers
+from digest.subscribers._subscribers import iter_subscribers
 from digest.subscribers._tokens import make_token, read_token, unsubscribe_url
 
 from ..conftest import ROOT
