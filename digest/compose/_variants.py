@@ -13,16 +13,10 @@ import logging
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 
-from .. import render as mime
 from ..models import Edition, MailFormat, RenderedEdition, Subscriber
 from . import _compose as compose
 
 log = logging.getLogger(__package__)
-
-_TEXT_HEAD = (
-    b'Content-Type: text/plain; charset="utf-8"\r\n'
-    b"Content-Transfer-Encoding: quoted-printable\r\n\r\n"
-)
 
 _Key = tuple[tuple[int, ...], str, MailFormat]
 
@@ -36,11 +30,15 @@ class VariantPlan:
         main: RenderedEdition,
         render: Callable[[Edition], RenderedEdition],
         dump: Callable[[RenderedEdition], bytes],
+        text_only: Callable[[RenderedEdition], RenderedEdition],
     ) -> None:
+        """`render` renders a part of the edition, `text_only` makes a rendered edition a
+        plain-text message, and `dump` serializes it for the delivery log."""
         self._edition = edition
         self._filter = compose.TopicFilter(edition)
         self._render = render
         self._dump = dump
+        self._text_only = text_only
         everything = tuple(range(len(edition.summaries)))
         self._names: dict[_Key, str] = {(everything, edition.timezone, "html"): ""}
         self._rendered = {(everything, edition.timezone): main}
@@ -67,7 +65,7 @@ class VariantPlan:
                 edition = dataclasses.replace(self._edition, summaries=summaries, timezone=zone)
                 rendered = self._rendered[(picked, zone)] = self._render(edition)
             if subscriber.format == "text":
-                rendered = text_only(rendered)
+                rendered = self._text_only(rendered)
             self.payloads[name] = self._dump(rendered)
             log.debug("variant %s: %d items, %s, %s", name, len(picked), zone, subscriber.format)
         self.recipients_per_variant[name] += 1
@@ -84,11 +82,3 @@ class VariantPlan:
     def count(self) -> int:
         """How many variants have recipients."""
         return len(self.recipients_per_variant)
-
-
-def text_only(rendered: RenderedEdition) -> RenderedEdition:
-    """The same edition as a plain-text message, without the HTML alternative."""
-    pieces = [_TEXT_HEAD]
-    slots: list[str] = []
-    mime.encode_with_slots("text", rendered.text, pieces, slots)
-    return dataclasses.replace(rendered, html="", mime_body=tuple(pieces), mime_slots=tuple(slots))

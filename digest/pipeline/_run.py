@@ -291,7 +291,11 @@ def _run_list(
         return _merge(dataclasses.replace(base, note=note), resumed)
     rendered = render.render(edition, settings, item)
     plan = VariantPlan(
-        edition, rendered, lambda part: render.render(part, settings, item), dump_rendered
+        edition,
+        rendered,
+        lambda part: render.render(part, settings, item),
+        dump_rendered,
+        render.text_only,
     )
     recipients = plan.recipients(_subscribers(settings, item, store))
     if is_dry_run:

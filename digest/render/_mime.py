@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import binascii
 import contextlib
+import dataclasses
 import hashlib
 import re
 from email.header import Header
@@ -16,7 +17,7 @@ from email.utils import parseaddr
 
 from ..config import Settings
 from ..errors import RenderError
-from ..models import Edition
+from ..models import Edition, RenderedEdition
 
 SLOTS = ("greeting", "name", "email", "unsubscribe_url")
 """Recipient values that personalize() fills in, each written as ``__digest_<slot>__``."""
@@ -128,3 +129,17 @@ def address_header(header: str, name: str, address: str) -> bytes:
         return f"{name} <{address}>".encode()
     encoded = Header(name, "utf-8", header_name=header).encode(linesep="\r\n")
     return f"{encoded} <{address}>".encode()
+
+
+_TEXT_HEAD = (
+    b'Content-Type: text/plain; charset="utf-8"\r\n'
+    b"Content-Transfer-Encoding: quoted-printable\r\n\r\n"
+)
+
+
+def text_only(rendered: RenderedEdition) -> RenderedEdition:
+    """The same edition as a plain-text message, without the HTML alternative."""
+    pieces = [_TEXT_HEAD]
+    slots: list[str] = []
+    encode_with_slots("text", rendered.text, pieces, slots)
+    return dataclasses.replace(rendered, html="", mime_body=tuple(pieces), mime_slots=tuple(slots))

@@ -18,6 +18,7 @@ from digest.config._settings import Settings
 from digest.errors import ConfigError
 from digest.models import Article, Edition, Message, Subscriber, Summary
 from digest.pipeline._run import run
+from digest.render import text_only
 from digest.send._send import OutboxSender
 from digest.state import StateStore
 from digest.subscribers._edits import add, remove, set_status
@@ -461,7 +462,7 @@ def test_subscribers_with_the_same_picks_share_one_variant():
         )
 
     main = render(EDITION)
-    plan = VariantPlan(EDITION, main, render, lambda rendered: rendered.text.encode())
+    plan = VariantPlan(EDITION, main, render, lambda rendered: rendered.text.encode(), text_only)
     people = [
         Subscriber("a@example.org"),
         Subscriber("b@example.org", topics=("city hall",)),
