@@ -1,10 +1,13 @@
 """digest: many sources, condensed into a short, scheduled email briefing.
 
 The public API is what `digest run` uses: load the settings, run the pipeline, read
-the report. Everything else is reachable through its module.
+the report. Everything else is reachable through its module. The pipeline's names load
+on first use, so that importing digest (and `digest --help`) stays fast.
 """
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
 
 from .config import ListSettings, Settings, load_settings
 from .errors import (
@@ -16,9 +19,13 @@ from .errors import (
     SourceError,
 )
 from .models import Article, Edition, Message, RawArticle, Recipient, Summary
-from .pipeline import ListReport, Preview, RunReport, preview, retry, run
+
+if TYPE_CHECKING:
+    from .pipeline import ListReport, Preview, RunReport, preview, retry, run
 
 __version__ = "0.1.0"
+
+_LAZY = ("ListReport", "Preview", "RunReport", "preview", "retry", "run")
 
 __all__ = [
     "Article",
@@ -44,3 +51,14 @@ __all__ = [
     "retry",
     "run",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """The pipeline's public names, imported when first asked for."""
+    if name in _LAZY:
+        from . import pipeline
+
+        value = getattr(pipeline, name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
