@@ -7,7 +7,7 @@ on first use, so that importing digest (and `digest --help`) stays fast.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+import typing
 
 from .config import ListSettings, Settings, load_settings
 from .errors import (
@@ -20,7 +20,7 @@ from .errors import (
 )
 from .models import Article, Edition, Message, RawArticle, Recipient, Summary
 
-if TYPE_CHECKING:
+if typing.TYPE_CHECKING:
     from .pipeline import ListReport, Preview, RunReport, preview, retry, run
 
 __version__ = "0.1.0"
@@ -53,7 +53,7 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> typing.Any:
     """The pipeline's public names, imported when first asked for."""
     if name in _LAZY:
         from . import pipeline

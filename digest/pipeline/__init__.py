@@ -16,7 +16,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from ._check import CheckResult, check
+    from ._check import CheckResult, check, placeholder_warning
     from ._reports import LeftOut, ListReport, Progress, RunReport, count_words
     from ._run import Preview, Sender, preview, retry, run
     from ._slots import SlotHistory, record_slot, slot_history, slot_status
@@ -39,6 +39,7 @@ if TYPE_CHECKING:
 _HOMES = {
     "CheckResult": "_check",
     "check": "_check",
+    "placeholder_warning": "_check",
     "LeftOut": "_reports",
     "ListReport": "_reports",
     "Progress": "_reports",
@@ -90,6 +91,7 @@ __all__ = [
     "import_subscribers",
     "list_sources",
     "list_subscribers",
+    "placeholder_warning",
     "preview",
     "probe_sources",
     "record_slot",

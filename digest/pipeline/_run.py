@@ -177,9 +177,7 @@ def _preview(
     reader = next(
         (s.recipient for s in iter_subscribers(item)), Recipient("reader@example.org", "Reader")
     )
-    url = unsubscribe_url(
-        settings.base_url, signing_key(settings, store), item.name, reader.email
-    )
+    url = unsubscribe_url(settings.base_url, signing_key(settings, store), item.name, reader.email)
     message = message_from_bytes(
         render.personalize(rendered, reader, unsubscribe_url=url, now=now).data,
         policy=policy.default,

@@ -736,7 +736,7 @@ def test_greeting_is_escaped_in_html_only() -> None:
         assert b"Hello," in message.data and b"Hi " not in message.data, hostile
 
 
-SUBJECTS = Path(__file__).parent / "data" / "subjects"
+SUBJECTS = Path(__file__).parents[1] / "data" / "subjects"
 
 
 def _subject(headline: str, count: int, title: str, lst: ListSettings | None = None) -> str:
@@ -753,7 +753,7 @@ def test_default_subject_fits_an_inbox_line() -> None:
     titles = (SUBJECTS / "titles.txt").read_text(encoding="utf-8").splitlines()
     assert len(headlines) >= 50 and len(titles) >= 10
     template = _list().subject  # the default, as the example config writes it too
-    example = load_settings(Path(__file__).parents[1] / "config" / "digest.toml", environ={})
+    example = load_settings(Path(__file__).parents[2] / "config" / "digest.toml", environ={})
     assert {item.subject for item in example.lists} == {template}
     widths = []
     for title in titles:
