@@ -38,6 +38,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from digest import render  # noqa: E402
 from digest.config._load import load_settings  # noqa: E402
 from digest.config._settings import Settings, SmtpSettings  # noqa: E402
 from digest.models import (  # noqa: E402
@@ -48,7 +49,7 @@ from digest.models import (  # noqa: E402
     RenderedEdition,
     Summary,
 )
-from digest.render import _render as render  # noqa: E402
+from digest.pipeline._publish import render_edition  # noqa: E402
 from digest.send._send import PooledSender  # noqa: E402
 from digest.subscribers._tokens import unsubscribe_url  # noqa: E402
 
@@ -253,8 +254,8 @@ def personalization(settings: Settings, count: int) -> None:
         url = unsubscribe_url(settings.base_url, key, item.name, who.email)
         return render.personalize(rendered, who, unsubscribe_url=url, now=NOW)
 
-    per_recipient = rate(30, lambda n: message(render.render(made, settings, item), n))
-    rendered = render.render(made, settings, item)
+    per_recipient = rate(30, lambda n: message(render_edition(made, settings, item), n))
+    rendered = render_edition(made, settings, item)
     once = rate(count, lambda n: message(rendered, n))
     for n in range(0, 2000, 100):
         check(message(rendered, n), recipient(n))
@@ -316,7 +317,7 @@ def pooled(port: int, messages: list[Message], connections: int) -> None:
 
 def smtp(settings: Settings, sink: Sink, count: int, connections: int, rounds: int) -> None:
     item = settings.lists[0]
-    rendered = render.render(edition(), settings, item)
+    rendered = render_edition(edition(), settings, item)
     messages = [
         render.personalize(
             rendered,

@@ -129,6 +129,23 @@ class Message:
 
 
 @dataclass(frozen=True, slots=True)
+class EditionLinks:
+    """Public addresses of an edition and of its list's archive, which the mail links to."""
+
+    view_url: str
+    """The edition's own page ("view in browser")."""
+    archive_url: str
+    """The list's index of past editions, with how to (un)subscribe."""
+    feed_url: str
+    """The list's Atom feed of editions."""
+
+    @property
+    def manage_url(self) -> str:
+        """Where a reader manages the subscription: the index's subscription section."""
+        return self.archive_url + "#subscription"
+
+
+@dataclass(frozen=True, slots=True)
 class RenderedEdition:
     """One edition rendered once (CSS inlined, MIME body encoded), awaiting recipients."""
 

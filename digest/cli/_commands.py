@@ -12,10 +12,11 @@ from typing import Any
 
 import click
 
+from .. import pipeline
 from ..config import Settings
 from ..errors import ConfigError, DigestError
 from ..models import BodyFormat
-from ..pipeline import Progress, RunReport, count_words, preview, run
+from ..pipeline import count_words
 from ._base import cli, config_option, list_option, load, now, pasteable, usage
 
 
@@ -29,7 +30,7 @@ def run_command(config: Path | None, list_name: str | None, dry_run: bool) -> No
     if not dry_run:
         warn_of_placeholder(settings)
     with _progress() as progress:
-        report = run(
+        report = pipeline.run(
             settings,
             now=now(),
             list_name=list_name,
@@ -66,7 +67,7 @@ def warn_of_placeholder(settings: Settings) -> None:
 def preview_command(config: Path | None, list_name: str | None, out: Path | None) -> None:
     """Render each list's edition (or one list's) from what its sources hold now, unsent."""
     settings = load(config)
-    results = preview(settings, now=now(), list_name=list_name)
+    results = pipeline.preview(settings, now=now(), list_name=list_name)
     for result in results:
         for error in result.source_errors:
             click.echo(f"warning: {result.list_name}: {error}", err=True)
@@ -137,9 +138,6 @@ def summarize_command(source: Any, points: int, fmt: str, jsonl: bool) -> None:
 
     An HTML or Markdown file (by its suffix) has its main text extracted first, as a run does.
     """
-    from ..extract import Extracted, main_text
-    from ..summarize import key_points
-
     if jsonl:
         failed = 0
         for number, record in _jsonl(source if source.name != "<stdin>" else sys.stdin):
@@ -147,28 +145,20 @@ def summarize_command(source: Any, points: int, fmt: str, jsonl: bool) -> None:
             if isinstance(record, str) or not isinstance(text, str):
                 failed += _echo_failure(number, record, 'no "text" string')
                 continue
-            result = key_points(text, points=points)
+            result = pipeline.summarize_text(text, points=points)
             click.echo(json.dumps({"id": record.get("id"), "key_points": list(result)}))
         _exit_if_failed(failed)
         return
     name = "stdin" if source.name in ("<stdin>", "-") else source.name
     body = source.read()
     body_format = _format_of(name)
-    # Text as it is (the summarizer's own input); HTML and Markdown as a run extracts them.
-    found = Extracted("", body, (), "") if body_format == "text" else main_text(body, body_format)
+    found, result = pipeline.summarize_document(body, body_format, points=points)
     if not found.text.strip():
         what = "is empty" if not body.strip() else f"has no main text ({body_format})"
         raise ConfigError(
             f"{name} {what}; there is nothing to summarize.",
             hint="give a file with the article's text, HTML or Markdown, or pipe one in",
         )
-    result = key_points(
-        found.text,
-        points=points,
-        title=found.title,
-        headings=found.headings,
-        language=found.language or None,
-    )
     if fmt == "json":
         click.echo(json.dumps({"key_points": list(result)}, ensure_ascii=False, indent=2))
     else:
@@ -194,8 +184,6 @@ def summarize_command(source: Any, points: int, fmt: str, jsonl: bool) -> None:
 )
 def extract_command(target: str | None, fmt: str, jsonl: bool) -> None:
     """Print the main text of a page or file (FILE or URL; .html, .md or plain text)."""
-    from ..extract import main_text
-
     if jsonl:
         failed = 0
         for number, record in _jsonl(sys.stdin):
@@ -208,7 +196,7 @@ def extract_command(target: str | None, fmt: str, jsonl: bool) -> None:
                 failed += _echo_failure(number, record, 'no "html" or "text" string')
                 continue
             try:
-                result = main_text(body, body_format)
+                result = pipeline.extract_text(body, body_format)
             except DigestError as exc:
                 failed += _echo_failure(number, record, str(exc))
                 continue
@@ -218,7 +206,7 @@ def extract_command(target: str | None, fmt: str, jsonl: bool) -> None:
     if not target:
         usage("give a FILE or URL, or --jsonl to read JSON lines on stdin")
     body, body_format, url = _read_target(target)
-    result = main_text(body, body_format, url)
+    result = pipeline.extract_text(body, body_format, url)
     if fmt == "json":
         data = {"title": result.title, "language": result.language, "text": result.text}
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
@@ -265,13 +253,8 @@ def _format_of(name: str) -> BodyFormat:
 def _read_target(target: str) -> tuple[str, BodyFormat, str | None]:
     """The body, its format and its URL, from a local file or an http(s) URL."""
     if target.startswith(("http://", "https://")):
-        from ..collect import fetch, http_client
-
-        with http_client() as client:
-            page = fetch(target, source=target, client=client, kind="page")
-        if page is None:
-            raise ConfigError(f"{target}: the server sent no page (304 Not Modified).")
-        return page.content.decode(page.charset or "utf-8", errors="replace"), "html", page.url
+        html, url = pipeline.fetch_page(target)
+        return html, "html", url
     path = Path(target)
     try:
         body = path.read_text(encoding="utf-8", errors="replace")
@@ -281,7 +264,7 @@ def _read_target(target: str) -> tuple[str, BodyFormat, str | None]:
 
 
 @contextmanager
-def _progress() -> Iterator[Progress | None]:
+def _progress() -> Iterator[pipeline.Progress | None]:
     """A progress bar on a terminal; nothing when output goes to a file or a log."""
     if not sys.stderr.isatty():
         yield None
@@ -299,7 +282,7 @@ def _progress() -> Iterator[Progress | None]:
         yield update
 
 
-def _echo_report(settings: Settings, report: RunReport, is_dry_run: bool) -> None:
+def _echo_report(settings: Settings, report: pipeline.RunReport, is_dry_run: bool) -> None:
     """One line per list, then each failure, then where the mail went."""
     for item in report.lists:
         click.echo(

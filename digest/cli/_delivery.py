@@ -8,8 +8,7 @@ from pathlib import Path
 
 import click
 
-from ..pipeline import retry
-from ..state import StateStore
+from .. import pipeline
 from ._base import cli, config_option, list_option, load, now, pasteable
 from ._commands import _progress, warn_of_placeholder
 
@@ -24,9 +23,8 @@ from ._commands import _progress, warn_of_placeholder
 def status_command(config: Path | None, list_name: str | None, limit: int, failures: bool) -> None:
     """Show the latest editions with their sent, failed and pending recipients."""
     settings = load(config)
-    with StateStore(settings.state_path) as store:
-        editions = store.edition_statuses(list_name, limit)
-        failed = {e.id: store.failures(e.id) for e in editions if failures and e.counts.failed}
+    status = pipeline.delivery_status(settings, list_name, limit=limit, with_failures=failures)
+    editions, failed = status.editions, status.failures
     if list_name is not None and not editions:
         settings.chosen_lists(list_name)  # a name the config lacks (and no edition has) is a typo
     if not editions:
@@ -61,7 +59,7 @@ def retry_command(config: Path | None, edition: int) -> None:
     settings = load(config)
     warn_of_placeholder(settings)
     with _progress() as progress:
-        report = retry(settings, edition, now=now(), progress=progress)
+        report = pipeline.retry(settings, edition, now=now(), progress=progress)
     for item in report.lists:
         click.echo(f"{item.list_name}: {item.note}; {item.pending} pending.")
         for error in item.delivery_errors[:20]:

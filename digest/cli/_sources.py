@@ -8,7 +8,6 @@ from pathlib import Path
 
 import click
 
-from ..collect import location
 from ..pipeline import import_opml, list_sources, probe_sources
 from ._base import cli, config_option, list_option, load, now
 
@@ -44,7 +43,7 @@ def list_command(config: Path | None, list_name: str | None) -> None:
     settings = load(config)
     for line in list_sources(settings, list_name):
         source = line.source
-        click.echo(f"{line.list_name}/{source.name} ({source.kind} {location(source)})")
+        click.echo(f"{line.list_name}/{source.name} ({source.kind} {source.location()})")
         if line.last is None:
             click.echo("  last fetch: never")
             continue

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ._collect import ValidatorStore, Wanted, location
+from ._collect import ValidatorStore, Wanted
 from ._fetch import fetch, http_client, is_http_url
 from ._gather import gather
 
-__all__ = ["ValidatorStore", "Wanted", "fetch", "gather", "http_client", "is_http_url", "location"]
+__all__ = ["ValidatorStore", "Wanted", "fetch", "gather", "http_client", "is_http_url"]

@@ -52,7 +52,6 @@ __all__ = [
     "ValidatorStore",
     "collect",
     "http_client",
-    "location",
 ]
 
 log = logging.getLogger(__package__)
@@ -133,11 +132,6 @@ def collect(
     return tuple(result)
 
 
-def location(source: SourceSettings) -> str:
-    """Where a source reads from: its URL or path, as the config gives it; "" when neither."""
-    return source.url or (str(source.path) if source.path else "")
-
-
 # --- feed ------------------------------------------------------------------------------
 
 
@@ -150,7 +144,7 @@ def _collect_feed(
     retry: RetryPolicy,
     gate: HostGate | None,
 ) -> list[RawArticle]:
-    address = location(source)
+    address = source.location()
     if not address:
         raise SourceError(
             f"source {source.name!r}: a feed source needs a url (or a path to a feed file)",

@@ -100,6 +100,10 @@ class SourceSettings(_Model):
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
+    def location(self) -> str:
+        """Where the source reads from: its URL or path, as the config gives it; "" if neither."""
+        return self.url or (str(self.path) if self.path else "")
+
     def local_path(self) -> Path | None:
         """The file or folder on this machine the source reads; None when it is fetched.
 

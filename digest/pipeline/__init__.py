@@ -17,8 +17,9 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ._check import CheckResult, check, placeholder_warning
+    from ._preview import Preview, preview
     from ._reports import LeftOut, ListReport, Progress, RunReport, count_words
-    from ._run import Preview, Sender, preview, retry, run
+    from ._run import Sender, retry, run
     from ._slots import SlotHistory, record_slot, slot_history, slot_status
     from ._sources import import_opml, list_sources, probe_sources
     from ._subscribers import (
@@ -35,6 +36,14 @@ if TYPE_CHECKING:
         unsubscribe_by_link,
         unsubscribe_endpoint,
     )
+    from ._tools import (
+        Status,
+        delivery_status,
+        extract_text,
+        fetch_page,
+        summarize_document,
+        summarize_text,
+    )
 
 _HOMES = {
     "CheckResult": "_check",
@@ -45,8 +54,8 @@ _HOMES = {
     "Progress": "_reports",
     "RunReport": "_reports",
     "count_words": "_reports",
-    "Preview": "_run",
-    "preview": "_run",
+    "Preview": "_preview",
+    "preview": "_preview",
     "retry": "_run",
     "run": "_run",
     "Sender": "_run",
@@ -57,6 +66,12 @@ _HOMES = {
     "import_opml": "_sources",
     "list_sources": "_sources",
     "probe_sources": "_sources",
+    "Status": "_tools",
+    "delivery_status": "_tools",
+    "extract_text": "_tools",
+    "fetch_page": "_tools",
+    "summarize_document": "_tools",
+    "summarize_text": "_tools",
     "Change": "_subscribers",
     "Listed": "_subscribers",
     "SubscriberProblem": "_subscribers",
@@ -82,11 +97,15 @@ __all__ = [
     "RunReport",
     "Sender",
     "SlotHistory",
+    "Status",
     "SubscriberProblem",
     "add_subscriber",
     "check",
     "count_words",
+    "delivery_status",
     "export_subscribers",
+    "extract_text",
+    "fetch_page",
     "import_opml",
     "import_subscribers",
     "list_sources",
@@ -102,6 +121,8 @@ __all__ = [
     "slot_history",
     "slot_status",
     "split_topics",
+    "summarize_document",
+    "summarize_text",
     "unsubscribe_by_link",
     "unsubscribe_endpoint",
 ]

@@ -7,12 +7,13 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from .. import render
-from ..collect import is_http_url, location
+from ..collect import is_http_url
 from ..config import ListSettings, Settings, is_placeholder_url
 from ..errors import RenderError
 from ..models import Article, Edition, Summary
 from ..state import StateStore
 from ..subscribers import SubscriberProblem, entries
+from ._publish import render_edition
 
 log = logging.getLogger(__package__)
 
@@ -41,7 +42,7 @@ def check(settings: Settings, *, now: datetime) -> CheckResult:
         warnings.extend(_source_warnings(item))
         try:
             for sample in _sample_editions(settings, item, now):
-                render.render(sample, settings, item)
+                render_edition(sample, settings, item)
         except RenderError as exc:
             problems.append(f"[lists.{item.name}] templates: {exc}")
     sources = sum(len(item.sources) for item in settings.lists)
@@ -102,10 +103,10 @@ def _source_problems(item: ListSettings) -> list[str]:
                 f"{where} {key}: feed file {local} {what}; fix {key} (relative paths are "
                 'relative to the config file), or give the feed\'s URL: url = "https://…"'
             )
-        elif source.kind != "folder" and local is None and not is_http_url(location(source)):
+        elif source.kind != "folder" and local is None and not is_http_url(source.location()):
             key = "url" if source.url else "path"
             problems.append(
-                f"{where} {key}: {location(source)!r} is not an http(s) URL"
+                f"{where} {key}: {source.location()!r} is not an http(s) URL"
                 + (" or a feed file" if source.kind == "feed" else "")
                 + '; use url = "https://…"'
             )

@@ -20,42 +20,27 @@ import logging
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, ExitStack
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from email import message_from_bytes, policy
-from email.message import EmailMessage
 
 import httpx
 
 from .. import collect, compose, render
-from .. import publish as archive
 from ..compose import VariantPlan
 from ..config import ListSettings, Schedule, Settings
-from ..errors import ConfigError, DigestError
-from ..models import Edition, RawArticle, Recipient, RenderedEdition, Subscriber, Summary
+from ..errors import ConfigError
+from ..models import Edition, RawArticle, Subscriber, Summary
 from ..send import Sender, open_sender
 from ..state import StateStore, run_lock
-from ..subscribers import iter_subscribers, signing_key, unsubscribe_url
+from ..subscribers import iter_subscribers
 from ..urls import seen_key
 from . import _intake as intake
 from ._delivery import deliver, dump_rendered, load_rendered
+from ._publish import archive, render_edition
 from ._reports import LeftOut, ListReport, Progress, Reason, RunReport
 
-__all__ = ["Preview", "Sender", "preview", "retry", "run"]
+__all__ = ["Sender", "retry", "run"]
 
 log = logging.getLogger(__package__)
-
-
-@dataclass(frozen=True, slots=True)
-class Preview:
-    """An edition rendered for looking at, not sending, as its first reader would get it."""
-
-    list_name: str
-    subject: str
-    html: str
-    text: str
-    articles: int
-    source_errors: tuple[str, ...]
 
 
 def run(
@@ -154,50 +139,6 @@ def retry(
     return RunReport((dataclasses.replace(report, note=note),))
 
 
-def preview(
-    settings: Settings, *, now: datetime, list_name: str | None = None
-) -> tuple[Preview, ...]:
-    """Render what each list's (or one list's) sources hold within its window, sent or not."""
-    lists = settings.chosen_lists(list_name)
-    with (
-        StateStore(settings.state_path) as store,
-        collect.http_client(timeout=settings.collect.timeout) as client,
-    ):
-        return tuple(_preview(settings, item, store, client, now) for item in lists)
-
-
-def _preview(
-    settings: Settings, item: ListSettings, store: StateStore, client: httpx.Client, now: datetime
-) -> Preview:
-    """One list's preview, addressed to its first subscriber (or to a stand-in reader)."""
-    collected = intake.collect_sources(settings, item, client, None, now, None)
-    summaries, _ = intake.summaries(item, collected.raws, store, None)
-    edition = compose.compose(item, summaries, now=now, timezone=settings.list_timezone(item))
-    rendered = render.render(edition, settings, item)
-    reader = next(
-        (s.recipient for s in iter_subscribers(item)), Recipient("reader@example.org", "Reader")
-    )
-    url = unsubscribe_url(settings.base_url, signing_key(settings, store), item.name, reader.email)
-    message = message_from_bytes(
-        render.personalize(rendered, reader, unsubscribe_url=url, now=now).data,
-        policy=policy.default,
-    )
-    return Preview(
-        item.name,
-        rendered.subject,
-        _part(message, "html"),
-        _part(message, "plain"),
-        len(edition.summaries),
-        collected.errors,
-    )
-
-
-def _part(message: EmailMessage, subtype: str) -> str:
-    """The decoded text of one part of a multipart/alternative message."""
-    part = message.get_body((subtype,))
-    return "" if part is None else str(part.get_content())
-
-
 def _open(settings: Settings) -> AbstractContextManager[Sender]:
     return open_sender(
         settings.transport, smtp=settings.smtp, outbox=settings.outbox, dkim=settings.dkim
@@ -287,11 +228,11 @@ def _run_list(
         note = _empty_note(base, is_first=store.last_edition_time(item.name) is None)
         log.info("list %s: %s", item.name, note)
         return _merge(dataclasses.replace(base, note=note), resumed)
-    rendered = render.render(edition, settings, item)
+    rendered = render_edition(edition, settings, item)
     plan = VariantPlan(
         edition,
         rendered,
-        lambda part: render.render(part, settings, item),
+        lambda part: render_edition(part, settings, item),
         dump_rendered,
         render.text_only,
     )
@@ -314,7 +255,7 @@ def _run_list(
         also_seen=(key for s in edition.summaries if (key := seen_key(s.article.url))),
     )
     commit()
-    _archive(edition, rendered, settings, item)
+    archive(edition, rendered, settings, item)
     delivered = deliver(
         settings, item, store, edition_id, rendered, get_sender, now, progress, stop=stop
     )
@@ -411,13 +352,3 @@ def _guids(edition: Edition) -> Iterator[str]:
     for summary in edition.summaries:
         yield summary.article.guid
         yield from summary.related_guids
-
-
-def _archive(
-    edition: Edition, rendered: RenderedEdition, settings: Settings, item: ListSettings
-) -> None:
-    """Publish the edition to the web archive; a failure there never stops the sending."""
-    try:
-        archive.write_archive(edition, rendered, settings, item)
-    except DigestError as exc:
-        log.warning("list %s: edition not archived: %s", item.name, exc)

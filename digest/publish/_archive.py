@@ -20,7 +20,6 @@ import html
 import json
 import logging
 import os
-import re
 import tempfile
 from dataclasses import dataclass
 from datetime import datetime
@@ -30,19 +29,14 @@ from urllib.parse import quote
 from xml.sax.saxutils import escape as xml_escape
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from .. import render as greeting
-from .. import render as mime
 from ..config import ListSettings, Settings
 from ..errors import ConfigError
-from ..models import Edition, RenderedEdition
+from ..models import Edition, EditionLinks
 
 log = logging.getLogger(__package__)
 
 MAX_FEED_ENTRIES = 50
 """Newest editions listed in feed.xml (index.html lists all of them)."""
-NEUTRAL = {"greeting": greeting.NEUTRAL, "name": "", "email": "your address"}
-"""What the archive page shows where the email shows the reader's own values."""
-
 _MANIFEST = "editions.json"
 
 
@@ -86,16 +80,30 @@ def edition_url(edition: Edition, settings: Settings, list_settings: ListSetting
     return list_url(settings, list_settings) + page_name(edition, settings, list_settings)
 
 
+def links(edition: Edition, settings: Settings, list_settings: ListSettings) -> EditionLinks:
+    """The public addresses of the edition's page, the list's index and its feed."""
+    return EditionLinks(
+        view_url=edition_url(edition, settings, list_settings),
+        archive_url=index_url(settings, list_settings),
+        feed_url=list_url(settings, list_settings) + "feed.xml",
+    )
+
+
 def write_archive(
-    edition: Edition, rendered: RenderedEdition, settings: Settings, list_settings: ListSettings
+    edition: Edition,
+    subject: str,
+    page: str,
+    settings: Settings,
+    list_settings: ListSettings,
 ) -> Path:
-    """Write the edition's page, then rebuild the list's index.html and feed.xml."""
+    """Write the edition's page (its HTML as the public sees it), then the list's index.html
+    and feed.xml; `subject` is the edition's subject line."""
     folder = settings.archive_dir / list_settings.name
     name = page_name(edition, settings, list_settings)
     titles = tuple(summary.article.title for summary in edition.summaries)
     entry = ArchivedEdition(
         page=name,
-        subject=rendered.subject,
+        subject=subject,
         created=edition.created.astimezone(ZoneInfo(settings.list_timezone(list_settings)))
         .replace(microsecond=0)
         .isoformat(),
@@ -104,12 +112,11 @@ def write_archive(
     )
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        manage = index_url(settings, list_settings) + "#subscription"
-        _write(folder / name, archive_page(rendered, unsubscribe_url=manage))
+        _write(folder / name, page)
         entries = [e for e in _read_manifest(folder) if e.page != name]
         entries = sorted([*entries, entry], key=lambda e: (_instant(e.created), e.page))[::-1]
         _write(folder / _MANIFEST, _manifest(entries))
-        _write(folder / "index.html", _index(entries, rendered, settings, list_settings))
+        _write(folder / "index.html", _index(entries, settings, list_settings))
         _write(folder / "feed.xml", _feed(entries, settings, list_settings))
     except OSError as exc:
         raise ConfigError(
@@ -118,16 +125,6 @@ def write_archive(
         ) from exc
     log.info("archived edition %s of %s as %s", entry.created, list_settings.name, name)
     return folder / name
-
-
-def archive_page(rendered: RenderedEdition, *, unsubscribe_url: str) -> str:
-    """The edition's HTML with every recipient placeholder filled with a neutral value."""
-    values = {**NEUTRAL, "unsubscribe_url": unsubscribe_url}
-
-    def fill(match: re.Match[str]) -> str:
-        return html.escape(values.get(match.group(1), ""))
-
-    return mime.TOKEN_RE.sub(fill, rendered.html)
 
 
 def _instant(created: str) -> datetime:
@@ -193,7 +190,6 @@ def _when(created: str) -> str:
 
 def _index(
     entries: list[ArchivedEdition],
-    rendered: RenderedEdition,
     settings: Settings,
     list_settings: ListSettings,
 ) -> str:
@@ -208,7 +204,7 @@ def _index(
         for e in entries
     )
     description = f"<p>{esc(list_settings.description)}</p>\n" if list_settings.description else ""
-    contact = parseaddr(rendered.reply_to or "")[1] or rendered.sender
+    contact = parseaddr(settings.reply_to or "")[1] or parseaddr(settings.sender)[1]
     return f"""<!DOCTYPE html>
 <html lang="en">
 <head>

@@ -38,11 +38,10 @@ import cssutils  # type: ignore[import-untyped]
 import jinja2
 import premailer
 
-from .. import publish as archive
 from .. import urls
 from ..config import ListSettings, Settings
 from ..errors import RenderError
-from ..models import Edition, Message, Recipient, RenderedEdition
+from ..models import Edition, EditionLinks, Message, Recipient, RenderedEdition
 from . import _greeting as greeting
 from . import _mime as mime
 from ._subject import render_subject
@@ -91,6 +90,7 @@ def render(
     edition: Edition,
     settings: Settings,
     list_settings: ListSettings,
+    links: EditionLinks,
     *,
     template_dir: Path | None = None,
 ) -> RenderedEdition:
@@ -99,7 +99,6 @@ def render(
     created = edition.created.astimezone(zone)
     date = f"{created:%A} {created.day} {created:%B %Y}"
     items = _items(edition, zone)
-    index_url = archive.index_url(settings, list_settings)
     headline = items[0].title if items else "No new articles"
     subject = render_subject(
         list_settings.subject,
@@ -122,10 +121,10 @@ def render(
         ),
         "items": items,
         "toc": items if count >= TOC_MIN_ITEMS else (),
-        "view_url": _clean(archive.edition_url(edition, settings, list_settings), is_url=True),
-        "archive_url": _clean(index_url, is_url=True),
-        "manage_url": _clean(index_url + "#subscription", is_url=True),
-        "feed_url": _clean(archive.list_url(settings, list_settings) + "feed.xml", is_url=True),
+        "view_url": _clean(links.view_url, is_url=True),
+        "archive_url": _clean(links.archive_url, is_url=True),
+        "manage_url": _clean(links.manage_url, is_url=True),
+        "feed_url": _clean(links.feed_url, is_url=True),
         "links": [{"number": i.footnote, "url": i.url} for i in items if i.footnote],
         "empty_text": "No new articles this time. The next edition will catch up.",
         "recipient": {slot: mime.token(slot) for slot in ("greeting", "name", "email")},
@@ -373,3 +372,17 @@ def _inline_css(page: str) -> str:
     if not isinstance(result, str):
         raise RenderError(f"inlining CSS returned {type(result).__name__}, not str")
     return result
+
+
+PUBLIC = {"greeting": greeting.NEUTRAL, "name": "", "email": "your address"}
+"""What the public page of an edition shows where the email shows the reader's own values."""
+
+
+def public_html(rendered: RenderedEdition, *, manage_url: str) -> str:
+    """The edition's HTML for the web archive: every recipient slot filled with a neutral value."""
+    values = {**PUBLIC, "unsubscribe_url": manage_url}
+
+    def fill(match: re.Match[str]) -> str:
+        return html.escape(values.get(match.group(1), ""))
+
+    return mime.TOKEN_RE.sub(fill, rendered.html)

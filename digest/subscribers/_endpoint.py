@@ -15,6 +15,8 @@ Run it behind a TLS-terminating reverse proxy at `base_url`: the links in the ma
 from __future__ import annotations
 
 import logging
+import os
+import socket
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from http import HTTPStatus
@@ -126,26 +128,29 @@ class EndpointServer:
 
     def __init__(self, app: UnsubscribeApp, host: str, port: int) -> None:
         try:
-            self._server: Any = waitress.create_server(
-                app,
-                host=host,
-                port=port,
-                threads=4,
-                connection_limit=100,
-                channel_timeout=30,
-                ident="digest",
-            )
+            # Bound here, not by waitress, which leaves its socket open when binding fails.
+            listener = socket.create_server((host, port), family=_family(host))
         except OSError as exc:
             raise ConfigError(
-                f"cannot serve the unsubscribe endpoint on {host}:{port}: {exc.strerror or exc}.",
+                f"cannot serve the unsubscribe endpoint on {host}:{port}: "
+                f"{os.strerror(exc.errno) if exc.errno else exc}.",
                 hint="another program may listen there: stop it, or choose a free port",
             ) from exc
+        self._server: Any = waitress.create_server(
+            app,
+            sockets=[listener],
+            threads=4,
+            connection_limit=100,
+            channel_timeout=30,
+            ident="digest",
+        )
         self._thread: threading.Thread | None = None
 
     @property
     def url(self) -> str:
-        """Where the server listens, e.g. ``http://127.0.0.1:8025``."""
-        return f"http://{self._server.effective_host}:{self._server.effective_port}"
+        """Where the server listens, e.g. ``http://127.0.0.1:8058``."""
+        host, port = self._server.effective_host, self._server.effective_port
+        return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
     def serve_forever(self) -> None:
         """Answer requests until close() is called from another thread."""
@@ -166,3 +171,7 @@ class EndpointServer:
         self._server.task_dispatcher.shutdown()
         if self._thread is not None:
             self._thread.join(5)
+
+
+def _family(host: str) -> socket.AddressFamily:
+    return socket.AF_INET6 if ":" in host else socket.AF_INET

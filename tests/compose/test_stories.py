@@ -72,7 +72,7 @@ def test_pipeline_sends_one_item_for_one_story_and_marks_both_seen(tmp_path):
     from datetime import UTC, datetime
 
     from digest.config._load import load_settings
-    from digest.pipeline._run import run
+    from digest.pipeline import run
 
     for folder, name, text in (("a", "coal.txt", FIRST), ("b", "coal.txt", SECOND)):
         (tmp_path / folder).mkdir()

@@ -24,7 +24,7 @@ from click.testing import CliRunner
 from digest.cli import cli
 from digest.config._load import load_settings
 from digest.config._settings import Settings
-from digest.pipeline._run import run
+from digest.pipeline import run
 
 from ..conftest import ROOT
 from ..smtp_helpers import SmtpSink, free_port

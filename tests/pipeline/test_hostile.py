@@ -21,7 +21,7 @@ from xml.sax.saxutils import escape
 
 from digest.config._load import load_settings
 from digest.config._settings import Settings
-from digest.pipeline._run import run
+from digest.pipeline import run
 from tests.feed_helpers import FeedServer, Reply
 
 NOW = datetime(2026, 11, 27, 6, 0, tzinfo=UTC)

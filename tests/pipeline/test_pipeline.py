@@ -15,7 +15,7 @@ import pytest
 from digest.config._load import load_settings
 from digest.config._settings import MAX_HOURS, Settings
 from digest.models import Message
-from digest.pipeline._run import preview, run
+from digest.pipeline import preview, run
 from digest.send._send import OutboxSender
 
 from ..conftest import ROOT

@@ -14,7 +14,7 @@ from click.testing import CliRunner, Result
 
 from digest.cli import cli
 from digest.config._load import load_settings
-from digest.pipeline._run import run
+from digest.pipeline import run
 from tests.feed_helpers import FeedServer, Reply
 
 NOW = datetime(2026, 11, 27, 6, 0, tzinfo=UTC)

@@ -20,9 +20,11 @@ from digest.config._load import load_settings
 from digest.config._settings import ListSettings, Settings
 from digest.errors import ConfigError
 from digest.models import Article, Edition, Summary
-from digest.pipeline._run import run
+from digest.pipeline import run
+from digest.pipeline._publish import render_edition
+from digest.publish import links
 from digest.publish._archive import edition_url, write_archive
-from digest.render._render import render
+from digest.render import public_html
 
 from ..conftest import ROOT
 
@@ -64,7 +66,7 @@ def _edition(when: datetime, *titles: str) -> Edition:
 
 
 def _archive(settings: Settings, lst: ListSettings, edition: Edition) -> Path:
-    return write_archive(edition, render(edition, settings, lst), settings, lst)
+    return publish_edition(edition, settings, lst)
 
 
 def test_edition_page_is_the_email_without_its_reader(tmp_path: Path) -> None:
@@ -244,3 +246,10 @@ def test_archived_table_of_contents_jumps_to_its_items(tmp_path: Path) -> None:
     for number, (href, title) in enumerate(zip(hrefs, titles, strict=True), start=1):
         [target] = doc.xpath(f"//*[@id='{href[1:]}']")
         assert target.getparent().xpath(".//h2")[0].text_content() == f"{number}. {title}"
+
+
+def publish_edition(edition: Edition, settings: Settings, lst: ListSettings) -> Path:
+    """Render an edition and write it to the archive, as the pipeline does (errors raised)."""
+    rendered = render_edition(edition, settings, lst)
+    page = public_html(rendered, manage_url=links(edition, settings, lst).manage_url)
+    return write_archive(edition, rendered.subject, page, settings, lst)

@@ -31,11 +31,10 @@ import pytest
 
 from digest.config._load import load_settings
 from digest.config._settings import ListSettings, Settings
-from digest.pipeline._run import preview
-from digest.publish._archive import write_archive
-from digest.render._render import render
+from digest.pipeline import preview
 
 from ..conftest import ROOT
+from ..publish.test_archive import publish_edition
 from .test_render import CASES, _mail, _parts
 
 NOW = datetime(2026, 11, 27, 6, 0, tzinfo=UTC)
@@ -319,7 +318,7 @@ def test_archive_index_fits_a_phone(browser: Chromium, tmp_path: Path, scheme: s
         archive_dir=tmp_path / "archive",
         lists=(lst,),
     )
-    page = write_archive(edition, render(edition, settings, lst), settings, lst)
+    page = publish_edition(edition, settings, lst)
     look = _look(browser, page.parent / "index.html", WIDTHS["phone"], scheme, "archive-index")
     print(f"screenshot: {look.screenshot}")
     assert (look.inner_width, look.scroll_width) == (WIDTHS["phone"], WIDTHS["phone"])
@@ -355,7 +354,7 @@ def test_table_of_contents_links_scroll_to_their_items(
             archive_dir=tmp_path / "archive",
             lists=(lst,),
         )
-        page = write_archive(edition, render(edition, settings, lst), settings, lst)
+        page = publish_edition(edition, settings, lst)
     target = browser.call("Target.createTarget", url="about:blank")["targetId"]
     session = browser.call("Target.attachToTarget", targetId=target, flatten=True)["sessionId"]
     try:

@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from email import policy
 from email.message import EmailMessage
 from pathlib import Path
+from typing import Any
 
 import lxml.html
 import pytest
@@ -23,7 +24,9 @@ from digest.config._settings import ListSettings, Settings
 from digest.errors import ConfigError, RenderError
 from digest.models import Article, Edition, Message, Recipient, RenderedEdition, Summary
 from digest.pipeline._check import check
-from digest.render._render import WIDTH, personalize, render
+from digest.publish import links
+from digest.render._render import WIDTH, personalize
+from digest.render._render import render as render_stage
 from digest.render._subject import SUBJECT_WIDTH, render_subject, width
 
 from ..smtp_helpers import SmtpSink
@@ -31,6 +34,11 @@ from ..smtp_helpers import SmtpSink
 GOLDEN = Path(__file__).parents[1] / "golden"
 NOW = datetime(2025, 3, 3, 6, 0, tzinfo=UTC)
 UNSUBSCRIBE = "https://digest.example.org/unsubscribe?list=daily&token=a1b2c3"
+
+
+def render(edition: Edition, settings: Settings, lst: ListSettings, **kw: Any) -> RenderedEdition:
+    """The render stage with the links the pipeline gives it (publish.links)."""
+    return render_stage(edition, settings, lst, links(edition, settings, lst), **kw)
 
 
 def _settings(lst: ListSettings, **changes: object) -> Settings:

@@ -32,7 +32,7 @@ from digest.cli import cli
 from digest.config._load import load_settings
 from digest.config._settings import Settings
 from digest.models import Message
-from digest.pipeline._run import run
+from digest.pipeline import run
 from digest.schedule._daemon import Daemon
 from digest.send._send import OutboxSender
 from digest.state import StateStore, run_lock

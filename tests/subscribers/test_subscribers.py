@@ -17,7 +17,7 @@ from digest.config._load import load_settings
 from digest.config._settings import Settings
 from digest.errors import ConfigError
 from digest.models import Article, Edition, Message, Subscriber, Summary
-from digest.pipeline._run import run
+from digest.pipeline import run
 from digest.render import text_only
 from digest.send._send import OutboxSender
 from digest.state import StateStore

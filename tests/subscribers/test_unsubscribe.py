@@ -17,7 +17,7 @@ from digest.cli import cli
 from digest.config._load import load_settings
 from digest.config._settings import Settings
 from digest.models import STATUSES
-from digest.pipeline._run import run
+from digest.pipeline import run
 from digest.pipeline._subscribers import unsubscribe_endpoint
 from digest.state import StateStore
 from digest.subscribers._endpoint import EndpointServer
