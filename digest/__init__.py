@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import typing
 
-from .config import ListSettings, Settings, load_settings
 from .errors import (
     ConfigError,
     DeliveryError,
@@ -21,11 +20,22 @@ from .errors import (
 from .models import Article, Edition, Message, RawArticle, Recipient, Summary
 
 if typing.TYPE_CHECKING:
+    from .config import ListSettings, Settings, load_settings
     from .pipeline import ListReport, Preview, RunReport, preview, retry, run
 
 __version__ = "0.1.0"
 
-_LAZY = ("ListReport", "Preview", "RunReport", "preview", "retry", "run")
+_LAZY = {
+    "ListSettings": "config",
+    "Settings": "config",
+    "load_settings": "config",
+    "ListReport": "pipeline",
+    "Preview": "pipeline",
+    "RunReport": "pipeline",
+    "preview": "pipeline",
+    "retry": "pipeline",
+    "run": "pipeline",
+}
 
 __all__ = [
     "Article",
@@ -54,11 +64,11 @@ __all__ = [
 
 
 def __getattr__(name: str) -> typing.Any:
-    """The pipeline's public names, imported when first asked for."""
+    """The settings' and the pipeline's public names, imported when first asked for."""
     if name in _LAZY:
-        from . import pipeline
+        import importlib
 
-        value = getattr(pipeline, name)
+        value = getattr(importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)
         globals()[name] = value
         return value
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -10,12 +10,14 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 
 from .. import __version__
-from ..config import Settings, config_path, load_settings
+
+if TYPE_CHECKING:
+    from ..config import Settings
 from ..errors import DigestError
 
 log = logging.getLogger(__package__)
@@ -214,6 +216,8 @@ def now() -> datetime:
 
 def load(config: Path | None) -> Settings:
     """The validated settings of the config the user chose (option, env, or default)."""
+    from ..config import config_path, load_settings  # not for --help: pydantic takes a while
+
     return load_settings(config_path(config))
 
 

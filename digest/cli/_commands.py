@@ -8,16 +8,18 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from .. import pipeline
-from ..config import Settings
 from ..errors import ConfigError, DigestError
 from ..models import BodyFormat
 from ..pipeline import count_words
 from ._base import cli, config_option, list_option, load, now, pasteable, usage
+
+if TYPE_CHECKING:
+    from ..config import Settings
 
 
 @cli.command(name="run")

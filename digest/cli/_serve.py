@@ -8,12 +8,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from types import FrameType
+from typing import TYPE_CHECKING
 
 import click
 
 from .. import pipeline
-from ..config import Settings, config_path, load_settings
-from ..schedule import Daemon, next_editions
+
+if TYPE_CHECKING:
+    from ..config import Settings
+    from ..schedule import Daemon
 from ._base import UNSUBSCRIBE_PORT, cli, config_option, load, now
 from ._commands import warn_of_placeholder
 
@@ -31,11 +34,15 @@ _LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 )
 def serve_command(config: Path | None, unsubscribe_at: str | None) -> None:
     """Run the scheduler daemon in the foreground; SIGTERM/SIGINT stop it, SIGHUP reloads."""
+    from ..config import config_path, load_settings
+
     path = config_path(config)
     settings = load_settings(path)
     address = _address(unsubscribe_at) if unsubscribe_at else None
     warn_of_placeholder(settings)
     _log_with_times()
+    from ..schedule import Daemon  # APScheduler is not for --help
+
     daemon = Daemon(path, settings, clock=now)
     with _signals(daemon), _unsubscribe_endpoint(settings, address):
         daemon.serve()
@@ -70,6 +77,8 @@ def _unsubscribe_endpoint(settings: Settings, address: tuple[str, int] | None) -
 def schedule_command(config: Path | None, count: int) -> None:
     """Print each list's next send times, in the list's own time zone."""
     settings = load(config)
+    from ..schedule import next_editions
+
     for item, schedule, slots in next_editions(settings, now=now(), count=count):
         click.echo(f"{item.name}: {item.schedule!r} in {schedule.zone.key}")
         for slot in slots:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from ..pipeline import import_opml, list_sources, probe_sources
+from .. import pipeline
 from ._base import cli, config_option, list_option, load, now
 
 
@@ -24,7 +24,7 @@ def sources_group() -> None:
 def import_command(config: Path | None, list_name: str | None, opml: Path) -> None:
     """Add the feeds of an OPML file to a list in the config (ones it has are skipped)."""
     settings = load(config)
-    report = import_opml(settings, opml, list_name)
+    report = pipeline.import_opml(settings, opml, list_name)
     for name in report.added:
         click.echo(f"added: {name}")
     for line in report.skipped:
@@ -41,7 +41,7 @@ def import_command(config: Path | None, list_name: str | None, opml: Path) -> No
 def list_command(config: Path | None, list_name: str | None) -> None:
     """Show each source with its last fetch: when, how many items, and the last error."""
     settings = load(config)
-    for line in list_sources(settings, list_name):
+    for line in pipeline.list_sources(settings, list_name):
         source = line.source
         click.echo(f"{line.list_name}/{source.name} ({source.kind} {source.location()})")
         if line.last is None:
@@ -59,7 +59,7 @@ def list_command(config: Path | None, list_name: str | None) -> None:
 def test_command(config: Path | None, list_name: str | None) -> None:
     """Fetch every source now and say what it gives; nothing is recorded or sent."""
     settings = load(config)
-    results = probe_sources(settings, now=now(), list_name=list_name)
+    results = pipeline.probe_sources(settings, now=now(), list_name=list_name)
     for result in results:
         outcome = f"error: {result.error}" if result.error else f"{result.items} items"
         click.echo(f"{result.list_name}/{result.source.name}: {outcome}")

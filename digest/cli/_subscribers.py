@@ -7,11 +7,11 @@ import sys
 import threading
 from pathlib import Path
 from types import FrameType
+from typing import TYPE_CHECKING
 
 import click
 
 from .. import pipeline
-from ..config import ListSettings, Settings
 from ..errors import ConfigError
 from ..models import STATUSES, MailFormat, Subscriber, SubscriberStatus
 from ._base import (
@@ -24,6 +24,9 @@ from ._base import (
     pasteable,
     usage,
 )
+
+if TYPE_CHECKING:
+    from ..config import ListSettings, Settings
 
 list_choice = list_option_named("The list [needed when the config has several].")
 email_argument = click.argument("email")

@@ -23,9 +23,12 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from apscheduler.triggers.cron import CronTrigger
+if TYPE_CHECKING:
+    from apscheduler.triggers.cron import CronTrigger
+
 
 log = logging.getLogger(__package__)
 
@@ -60,6 +63,9 @@ def parse(text: str) -> CronTrigger:
     spec = " ".join(text.lower().split())
     fields = _shorthand(spec) if spec[:1].isalpha() else _cron(spec)
     try:
+        # Imported here: APScheduler loads asyncio, which `digest --help` need not pay for.
+        from apscheduler.triggers.cron import CronTrigger
+
         trigger = CronTrigger(**fields, timezone=UTC)
     except ValueError as exc:
         raise ValueError(f"cannot read {text!r}: {exc}") from exc
