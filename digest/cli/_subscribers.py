@@ -22,11 +22,10 @@ from ._base import (
     load,
     now,
     pasteable,
-    usage,
 )
 
 if TYPE_CHECKING:
-    from ..config import ListSettings, Settings
+    pass
 
 list_choice = list_option_named("The list [needed when the config has several].")
 email_argument = click.argument("email")
@@ -44,7 +43,7 @@ def subscribers_group() -> None:
 def list_command(config: Path | None, list_name: str | None, status: str | None) -> None:
     """Print the list's subscribers: address, name, status, choices and where each is."""
     settings = load(config)
-    item = _one_list(settings, list_name)
+    item = settings.one_list(list_name)
     counts = dict.fromkeys(STATUSES, 0)
     for listed in pipeline.list_subscribers(settings, item):
         entry = listed.entry
@@ -88,7 +87,7 @@ def add_command(
 ) -> None:
     """Add a subscriber (refused if the address is already on the list)."""
     settings = load(config)
-    item = _one_list(settings, list_name)
+    item = settings.one_list(list_name)
     subscriber = Subscriber(
         email=email,
         name=name,
@@ -107,7 +106,7 @@ def add_command(
 def remove_command(config: Path | None, list_name: str | None, email: str) -> None:
     """Remove a subscriber's entry from the file it is in."""
     settings = load(config)
-    _echo(pipeline.remove_subscriber(settings, _one_list(settings, list_name), email))
+    _echo(pipeline.remove_subscriber(settings, settings.one_list(list_name), email))
 
 
 @subscribers_group.command(name="pause")
@@ -136,7 +135,7 @@ def resume_command(config: Path | None, list_name: str | None, email: str) -> No
 def import_command(config: Path | None, list_name: str | None, source: Path, dry_run: bool) -> None:
     """Merge a CSV file (digest's, or a Mailchimp or Listmonk export) into the list."""
     settings = load(config)
-    item = _one_list(settings, list_name)
+    item = settings.one_list(list_name)
     report = pipeline.import_subscribers(settings, item, source, is_dry_run=dry_run)
     for email in report.added:
         click.echo(f"added {email}")
@@ -165,7 +164,7 @@ def import_command(config: Path | None, list_name: str | None, source: Path, dry
 def export_command(config: Path | None, list_name: str | None, out: Path | None) -> None:
     """Write the list's subscribers (every status) as one CSV file with all fields."""
     settings = load(config)
-    item = _one_list(settings, list_name)
+    item = settings.one_list(list_name)
     if out is None:
         pipeline.export_subscribers(settings, item, sys.stdout)
         return
@@ -207,16 +206,8 @@ def unsubscribe_server_command(config: Path | None, host: str, port: int) -> Non
 
 def _set(config: Path | None, list_name: str | None, email: str, status: SubscriberStatus) -> None:
     settings = load(config)
-    item = _one_list(settings, list_name)
+    item = settings.one_list(list_name)
     _echo(pipeline.set_subscriber_status(settings, item, email, status))
-
-
-def _one_list(settings: Settings, list_name: str | None) -> ListSettings:
-    """The list a subscriber command is about: --list, or the config's only list."""
-    if list_name is None and len(settings.lists) > 1:
-        names = ", ".join(item.name for item in settings.lists)
-        usage(f"this config has several lists ({names}); choose one with --list NAME")
-    return settings.chosen_lists(list_name)[0]
 
 
 def _echo(change: pipeline.Change) -> None:

@@ -223,15 +223,29 @@ class Settings(_Model):
     """Public address of archive_dir; ``{base_url}/archive`` when not set."""
     lists: tuple[ListSettings, ...]
 
+    def find_list(self, list_name: str) -> ListSettings | None:
+        """The list of this name, or None: the one lookup of a list by its name."""
+        return next((item for item in self.lists if item.name == list_name), None)
+
     def chosen_lists(self, list_name: str | None) -> tuple[ListSettings, ...]:
         """Every list, or the one named; an unknown name is a ConfigError listing the names."""
         if list_name is None:
             return self.lists
-        chosen = tuple(item for item in self.lists if item.name == list_name)
-        if not chosen:
+        item = self.find_list(list_name)
+        if item is None:
             names = ", ".join(item.name for item in self.lists)
             raise ConfigError(f"no list named {list_name!r} in {self.config_path}; lists: {names}.")
-        return chosen
+        return (item,)
+
+    def one_list(self, list_name: str | None) -> ListSettings:
+        """The list named, or the config's only list; ConfigError when it has several."""
+        if list_name is None and len(self.lists) > 1:
+            names = ", ".join(item.name for item in self.lists)
+            raise ConfigError(
+                f"{self.config_path} has several lists ({names}); say which one.",
+                hint="pass --list NAME",
+            )
+        return self.chosen_lists(list_name)[0]
 
     def list_timezone(self, item: ListSettings) -> str:
         """The IANA zone the list's dates are shown in."""

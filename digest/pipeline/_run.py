@@ -111,7 +111,7 @@ def retry(
                 f"no edition {edition_id} in {settings.state_path}.",
                 hint="`digest status` lists the editions and their numbers",
             )
-        item = next((i for i in settings.lists if i.name == record.list_name), None)
+        item = settings.find_list(record.list_name)
         if item is None:
             raise ConfigError(
                 f"edition {edition_id} is of the list {record.list_name!r}, "

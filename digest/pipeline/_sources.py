@@ -24,7 +24,7 @@ import tomlkit
 from tomlkit.exceptions import TOMLKitError
 
 from ..collect import gather, http_client, is_http_url
-from ..config import ListSettings, Settings, SourceSettings
+from ..config import Settings, SourceSettings
 from ..errors import ConfigError
 from ..state import FetchStatus, StateStore
 from ..urls import canonical_url
@@ -62,7 +62,7 @@ class SourceProbe:
 
 def import_opml(settings: Settings, opml_path: Path, list_name: str | None) -> ImportReport:
     """Append the OPML file's feeds to a list in the config; skip those it already has."""
-    item = _one_list(settings, list_name)
+    item = settings.one_list(list_name)
     feeds = _read_opml(opml_path)
     config_path = settings.config_path
     try:
@@ -145,16 +145,6 @@ def probe_sources(
                 for g in gathered
             )
     return tuple(results)
-
-
-def _one_list(settings: Settings, list_name: str | None) -> ListSettings:
-    if list_name is None and len(settings.lists) > 1:
-        names = ", ".join(item.name for item in settings.lists)
-        raise ConfigError(
-            f"{settings.config_path} has several lists ({names}); say which one to import into.",
-            hint="pass --list NAME",
-        )
-    return settings.chosen_lists(list_name)[0]
 
 
 def _read_opml(path: Path) -> list[tuple[str, str]]:

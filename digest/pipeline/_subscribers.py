@@ -130,7 +130,7 @@ def unsubscribe_by_link(
     unsubscribe is honoured by the next edition either way.
     """
     store.record_unsubscribe(list_name, email, now)
-    item = next((i for i in settings.lists if i.name == list_name), None)
+    item = settings.find_list(list_name)
     if item is None:
         return None
     try:

@@ -192,7 +192,7 @@ class Daemon:
     def run_due(self, list_name: str) -> Outcome:
         """Make the list's edition for its latest slot, unless done, too late, or not ours."""
         settings = self.settings
-        item = next((i for i in settings.lists if i.name == list_name), None)
+        item = settings.find_list(list_name)
         if item is None:
             return Outcome(list_name, "done")
         schedule = _schedule(settings, item)

@@ -143,7 +143,7 @@ def test_import_into_a_list_without_sources(tmp_path: Path, config: Path) -> Non
 @pytest.mark.parametrize(
     ("args", "text", "message"),
     [
-        ((), OPML, "has several lists (daily, weekly); say which one to import into."),
+        ((), OPML, "has several lists (daily, weekly); say which one."),
         (("--list", "monthly"), OPML, "no list named 'monthly'"),
         (("--list", "daily"), "<opml><body><outline", "not a well-formed OPML file"),
         (

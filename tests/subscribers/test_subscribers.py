@@ -344,7 +344,7 @@ def test_cli_subscriber_commands(tmp_path):
     config = str(settings.config_path)
 
     result = invoke("subscribers", "list", "--config", config)
-    assert result.exit_code == 2 and "choose one with --list NAME" in result.output
+    assert result.exit_code == 2 and "say which one.\nhint: pass --list NAME" in result.output
 
     result = invoke("subscribers", "list", "--config", config, "--list", "nope")
     assert result.exit_code == 2 and "Error: no list named 'nope'" in result.output
