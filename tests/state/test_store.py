@@ -1,0 +1,121 @@
+"""The state store on a real SQLite file: migrations, and each table's round trip."""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from digest.state import StateStore
+from digest.state._migrations import MIGRATIONS
+
+from ..conftest import ROOT
+
+NOW = datetime(2026, 11, 27, 6, 0, tzinfo=UTC)
+
+OLD_SCHEMA = """
+CREATE TABLE seen (list_name TEXT NOT NULL, guid TEXT NOT NULL, seen_at TEXT NOT NULL,
+    PRIMARY KEY (list_name, guid));
+CREATE TABLE deliveries (edition_id INTEGER NOT NULL, email TEXT NOT NULL,
+    name TEXT NOT NULL DEFAULT '', status TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,
+    error TEXT, updated TEXT NOT NULL, PRIMARY KEY (edition_id, email));
+CREATE TABLE source_fetches (list_name TEXT NOT NULL, source_name TEXT NOT NULL,
+    fetched_at TEXT NOT NULL, items INTEGER NOT NULL, error TEXT,
+    PRIMARY KEY (list_name, source_name));
+INSERT INTO seen VALUES ('daily', 'guid-1', '2026-11-01T06:00:00+00:00');
+INSERT INTO source_fetches VALUES ('daily', 'Feed', '2026-11-01T06:00:00+00:00', 3, NULL);
+INSERT INTO source_fetches VALUES ('daily', 'Broken', '2026-11-01T06:00:00+00:00', 0, 'boom');
+"""
+"""A database as a version before migrations made it: no variant column, no known_sources."""
+
+
+def applied(path: Path) -> list[str]:
+    with sqlite3.connect(path) as db:
+        return [row[0] for row in db.execute("SELECT name FROM _migrations ORDER BY name")]
+
+
+def test_a_new_database_gets_every_migration_once(tmp_path):
+    path = tmp_path / "state.sqlite"
+    StateStore(path).close()
+    StateStore(path).close()
+
+    assert applied(path) == [migration.name for migration in MIGRATIONS]
+
+
+def test_a_database_from_before_migrations_is_upgraded_and_keeps_its_rows(tmp_path):
+    path = tmp_path / "state.sqlite"
+    with sqlite3.connect(path) as db:
+        db.executescript(OLD_SCHEMA)
+
+    with StateStore(path) as store:
+        assert store.seen_keys("daily") == {"guid-1"}
+        assert store.known_sources("daily") == {"Feed"}  # fetched without error before
+    with sqlite3.connect(path) as db:
+        columns = {row[1] for row in db.execute("PRAGMA table_info(deliveries)")}
+    assert "variant" in columns
+    assert applied(path) == [migration.name for migration in MIGRATIONS]
+
+
+OPEN = """
+import sys
+from pathlib import Path
+from digest.state import StateStore
+StateStore(Path(sys.argv[1])).close()
+"""
+
+
+def test_processes_opening_a_new_database_at_once_apply_each_migration_once(tmp_path):
+    path = tmp_path / "state.sqlite"
+    env = {"PYTHONPATH": str(ROOT)}
+    openers = [
+        subprocess.Popen([sys.executable, "-c", OPEN, str(path)], env=env, stderr=subprocess.PIPE)
+        for _ in range(4)
+    ]
+    errors = [opener.communicate(timeout=60)[1] for opener in openers]
+
+    assert [opener.returncode for opener in openers] == [0, 0, 0, 0], errors
+    assert applied(path) == [migration.name for migration in MIGRATIONS]
+
+
+def test_tables_round_trip(tmp_path):
+    with StateStore(tmp_path / "state.sqlite") as store:
+        store.put_validators("daily https://example.org/feed", '"etag"', "Tue, 01 Dec 2026")
+        assert store.get_validators("daily https://example.org/feed") == (
+            '"etag"',
+            "Tue, 01 Dec 2026",
+        )
+        assert store.get_validators("daily https://example.org/other") == (None, None)
+
+        store.cache_summary("key", ("One point.", "Two points."))
+        assert store.cached_summary("key") == ("One point.", "Two points.")
+        assert store.cached_summary("other") is None
+
+        store.record_known_sources("daily", ["Feed", "Notes"], NOW)
+        store.record_known_sources("daily", ["Feed"], NOW + timedelta(days=1))
+        assert store.known_sources("daily") == {"Feed", "Notes"}
+        assert store.known_sources("weekly") == set()
+
+        assert store.record_unsubscribe("daily", "Ada@Example.org", NOW)
+        assert not store.record_unsubscribe("daily", "ada@example.org", NOW)
+        assert store.unsubscribed("daily") == {"ada@example.org": NOW}
+        assert store.clear_unsubscribe("daily", "ADA@example.org")
+        assert store.unsubscribed("daily") == {}
+
+        assert store.secret("unsubscribe") == store.secret("unsubscribe")
+        assert len(store.secret("unsubscribe")) == 32
+
+
+def test_slots_are_recorded_once_with_the_time_given(tmp_path):
+    slot = NOW.replace(hour=7)
+    path = tmp_path / "state.sqlite"
+    with StateStore(path) as store:
+        assert store.slot_status("daily", slot) is None
+        assert store.record_slot("daily", slot, "missed", NOW)
+        assert not store.record_slot("daily", slot, "empty", NOW)  # a slot keeps its first record
+        assert store.slot_status("daily", slot) == "missed"
+        assert store.last_slot("daily") == slot
+    with sqlite3.connect(path) as db:
+        (recorded,) = db.execute("SELECT recorded FROM slots").fetchone()
+    assert datetime.fromisoformat(recorded) == NOW  # the clock it was given, not its own
