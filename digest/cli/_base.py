@@ -218,7 +218,7 @@ def load(config: Path | None) -> Settings:
     """The validated settings of the config the user chose (option, env, or default)."""
     from ..config import config_path, load_settings  # not for --help: pydantic takes a while
 
-    return load_settings(config_path(config))
+    return load_settings(config_path(config, os.environ), os.environ)
 
 
 def usage(message: str) -> NoReturn:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import signal
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -36,14 +37,14 @@ def serve_command(config: Path | None, unsubscribe_at: str | None) -> None:
     """Run the scheduler daemon in the foreground; SIGTERM/SIGINT stop it, SIGHUP reloads."""
     from ..config import config_path, load_settings
 
-    path = config_path(config)
-    settings = load_settings(path)
+    path = config_path(config, os.environ)
+    settings = load_settings(path, os.environ)
     address = _address(unsubscribe_at) if unsubscribe_at else None
     warn_of_placeholder(settings)
     _log_with_times()
     from ..schedule import Daemon  # APScheduler is not for --help
 
-    daemon = Daemon(path, settings, clock=now)
+    daemon = Daemon(path, settings, clock=now, environ=os.environ)
     with _signals(daemon), _unsubscribe_endpoint(settings, address):
         daemon.serve()
 

@@ -30,19 +30,25 @@ DEFAULT_PATH = Path("config/digest.toml")
 ENV_CONFIG = "DIGEST_CONFIG"
 
 
-def config_path(option: str | Path | None, environ: Mapping[str, str] | None = None) -> Path:
-    """The config file to use: the --config option, else $DIGEST_CONFIG, else the default."""
-    env = os.environ if environ is None else environ
+def config_path(option: str | Path | None, environ: Mapping[str, str]) -> Path:
+    """The config file to use: the --config option, else $DIGEST_CONFIG, else the default.
+
+    `environ` is the environment the caller read (the CLI passes os.environ): the
+    config is the one reader of settings, but it reads no hidden input of its own.
+    """
     if option:
         return Path(option)
-    if env.get(ENV_CONFIG):
-        return Path(env[ENV_CONFIG])
+    if environ.get(ENV_CONFIG):
+        return Path(environ[ENV_CONFIG])
     return DEFAULT_PATH
 
 
-def load_settings(path: Path, environ: Mapping[str, str] | None = None) -> Settings:
-    """Read, validate and resolve one config file; raise ConfigError listing every mistake."""
-    env = os.environ if environ is None else environ
+def load_settings(path: Path, environ: Mapping[str, str]) -> Settings:
+    """Read, validate and resolve one config file; raise ConfigError listing every mistake.
+
+    Secrets come from `environ`, under the names the file gives (password_env, key_env…).
+    """
+    env = environ
     data = _read_toml(path)
     base = path.resolve().parent
     secrets = _secrets_in_file(data)

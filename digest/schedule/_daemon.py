@@ -22,7 +22,7 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -67,6 +67,7 @@ class Daemon:
         settings: Settings,
         *,
         clock: Clock = _utc_now,
+        environ: Mapping[str, str] = os.environ,
         sender: pipeline.Sender | None = None,
         poll_seconds: float = 2.0,
         retry_seconds: float = 60.0,
@@ -74,6 +75,8 @@ class Daemon:
         self.config_path = config_path
         self.settings = settings
         self._clock = clock
+        self._environ = environ
+        """Where a reload finds the secrets the config names."""
         self._sender = sender
         """A transport for every run (tests); by default each run opens the configured one."""
         self._poll_seconds = poll_seconds
@@ -128,7 +131,7 @@ class Daemon:
         """Read the config again; on a mistake, log it and keep the config in force."""
         self._stamp = _stamp(self.config_path)
         try:
-            settings = load_settings(self.config_path)
+            settings = load_settings(self.config_path, self._environ)
         except ConfigError as exc:
             log.error("config not reloaded; the previous one stays in force. %s", exc)
             return False
