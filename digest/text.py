@@ -2,7 +2,8 @@
 
 Extract guesses each article's language, summarize and compose weigh words by TF-IDF
 without their stop words; they all use these, so one text is read the same way
-everywhere. No stage state, no I/O beyond reading sumy's stop-word files.
+everywhere. No stage state, no I/O beyond reading sumy's stop-word files and py3langid's
+model.
 """
 
 from __future__ import annotations
@@ -102,64 +103,29 @@ def tfidf(
     return matrix
 
 
-# The most frequent function words of each language (those sumy has stemmers for, and a
-# few neighbours). Ambiguous words (e.g. "a", "e", "de") are left to the longer lists.
-_STOP_WORDS: dict[str, frozenset[str]] = {
-    code: frozenset(listed.split())
-    for code, listed in {
-        "en": "the and of to in is that for it with was on as be are this by have from "
-        "not at they his her but which has were will would their been there an or",
-        "de": "der die und das ist nicht ein eine zu den mit sich von auf dem des für "
-        "auch es im sie wird wie aus bei nach oder werden hat dass noch",
-        "fr": "le la les et des est une du que qui dans pour pas sur au ce il elle ne "
-        "avec se sont par plus mais ont cette été aux nous",
-        "es": "el los las del que en por con una para es se al lo como más pero sus le "
-        "ha fue este esta son entre cuando muy sin sobre también",
-        "it": "il di che è per non una sono della con gli del le alla si nel dei anche "
-        "come più ma ha delle questo lo nella essere",
-        "pt": "o os do da que em não uma com para por dos das mais ao se no na como "
-        "foi mas ele ela são seu sua também pelo pela já",
-        "nl": "het een van en de dat niet zijn op te voor met als maar ook wordt door "
-        "aan bij nog er om naar dan worden heeft deze",
-        "sv": "och att det som en på är av för med till den har inte om ett han men var "
-        "jag sig från vi så kan",
-        "pl": "nie się na jest że do to jak ale po czy przez od za tak jego który oraz "
-        "być był są dla tylko",
-        "cs": "se na je že to jako pro by jsou ale které jeho jak být byl tak podle "
-        "také jejich nebo aby když",
-        "sk": "sa na je že to ako pre by sú ale ktoré jeho ktorý byť bol tak podľa aj "
-        "alebo aby keď",
-        "ru": "и в не на что с по как это он из но за от его для так же она был все "  # noqa: RUF001
-        "только уже или бы они было",
-        "uk": "і в не на що з та як це він із але за від його для так же вона був всі "  # noqa: RUF001
-        "тільки вже або би вони було які",  # noqa: RUF001
-    }.items()
-}
-# Scripts that name a language on their own (no stop-word list needed).
-_SCRIPTS = (
-    ("ko", re.compile(r"[\uac00-\ud7af]")),
-    ("ja", re.compile(r"[\u3040-\u30ff]")),
-    ("zh", re.compile(r"[\u4e00-\u9fff]")),
-    ("ar", re.compile(r"[\u0600-\u06ff]")),
-    ("he", re.compile(r"[\u0590-\u05ff]")),
-    ("el", re.compile(r"[\u0370-\u03ff]")),
-    ("th", re.compile(r"[\u0e00-\u0e7f]")),
-)
-# A few thousand characters decide the language; reading the whole text only costs time.
-_LANGUAGE_SAMPLE = 5000
+# py3langid's model (a naive Bayes over byte n-grams, shipped in the package, 97
+# languages) takes about a second to load: loaded once, on first use, so that commands
+# that never look at a text's language (`digest --help`, `digest check`) do not pay it.
+# Only its ISO 639-1 languages are candidates (Article.language is ISO 639-1); the
+# model's few extra three-letter classes (Nigerian Pidgin, Bikol, ...) otherwise win on
+# lines of English menu words.
+_LANGUAGE_SAMPLE = 2000
+"""Characters that decide the language: as accurate as 5,000 on whole articles, and cheaper."""
+
+
+@lru_cache(maxsize=1)
+def _identifier() -> Any:
+    """py3langid's identifier, loaded once and kept to the ISO 639-1 languages."""
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+    identifier = LanguageIdentifier.from_model_file(MODEL_FILE)
+    identifier.set_languages([code for code in identifier.labels if len(code) == 2])
+    return identifier
 
 
 def detect_language(text: str, default: str = "en") -> str:
-    """Guess the ISO 639-1 code of a text from its script and stop words; default if unsure."""
+    """The ISO 639-1 code of a text's language (py3langid); ``default`` for a text of no words."""
     sample = text[:_LANGUAGE_SAMPLE]
-    letters = sum(ch.isalpha() for ch in sample)
-    if not letters:
+    if not any(ch.isalpha() for ch in sample):
         return default
-    for code, script in _SCRIPTS:
-        # A script counts when it makes up a good share of the letters (not just a quote).
-        if len(script.findall(sample)) * 4 >= letters:
-            return code
-    words = [w.lower() for w in WORD.findall(sample)]
-    scores = {code: sum(w in stop for w in words) for code, stop in _STOP_WORDS.items()}
-    best = max(scores, key=lambda code: scores[code])
-    return best if scores[best] >= 2 else default
+    return str(_identifier().classify(sample)[0])
