@@ -26,8 +26,9 @@ from datetime import datetime
 from email.utils import parseaddr
 from pathlib import Path
 from urllib.parse import quote
-from xml.sax.saxutils import escape as xml_escape
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import jinja2
 
 from ..config import ListSettings, Settings
 from ..errors import ConfigError
@@ -188,90 +189,51 @@ def _when(created: str) -> str:
     return f"{moment:%a} {moment.day} {moment:%b %Y}, {moment:%H:%M}"
 
 
+_PAGES = jinja2.Environment(
+    loader=jinja2.PackageLoader("digest", "templates"),
+    autoescape=True,
+    undefined=jinja2.StrictUndefined,
+    keep_trailing_newline=True,
+)
+
+
 def _index(
     entries: list[ArchivedEdition],
     settings: Settings,
     list_settings: ListSettings,
 ) -> str:
     """The list's archive home: its editions, newest first, and how to (un)subscribe."""
-    esc = html.escape
-    title = esc(list_settings.title)
-    rows = "\n".join(
-        f'<li><a href="{esc(quote(e.page))}">{esc(_when(e.created))}</a>'
-        f'<span class="count"> &middot; {e.count} article{"" if e.count == 1 else "s"}</span>'
-        + (f'<br><span class="titles">{esc(" · ".join(e.titles[:3]))}</span>' if e.titles else "")
-        + "</li>"
-        for e in entries
-    )
-    description = f"<p>{esc(list_settings.description)}</p>\n" if list_settings.description else ""
     contact = parseaddr(settings.reply_to or "")[1] or parseaddr(settings.sender)[1]
-    return f"""<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="color-scheme" content="light dark">
-<title>{title}: past editions</title>
-<link rel="alternate" type="application/atom+xml" title="{title}" href="feed.xml">
-<style>
-:root {{ color-scheme: light dark; }}
-body {{ margin: 0 auto; padding: 24px 16px; max-width: 600px; line-height: 1.5;
-  font-family: -apple-system, BlinkMacSystemFont, "Segoe UI", Roboto, Helvetica, Arial, sans-serif;
-  background: #ffffff; color: #1a1a1a; }}
-a {{ color: #0b57d0; }}
-ol {{ padding-left: 20px; }} li {{ margin: 0 0 12px 0; }}
-.count, .titles, .note {{ color: #4d4d4d; font-size: 14px; }}
-@media (prefers-color-scheme: dark) {{
-  body {{ background: #1c1f23; color: #eceef1; }} a {{ color: #8ab4f8; }}
-  .count, .titles, .note {{ color: #b4b9bf; }}
-}}
-</style>
-</head>
-<body>
-<h1>{title}</h1>
-{description}<p class="note">Past editions, newest first. Follow them in a feed reader:
-<a href="feed.xml">Atom feed</a>.</p>
-<ol reversed>
-{rows}
-</ol>
-<h2 id="subscription">Your subscription</h2>
-<p>To stop getting {title}, use the unsubscribe link at the end of any edition you
-received: it is made for your address alone. To change the address you get it at, or to
-ask anything else, write to
-<a href="mailto:{esc(quote(contact, safe="@"))}">{esc(contact)}</a>.</p>
-</body>
-</html>
-"""
+    return _PAGES.get_template("archive/index.html.j2").render(
+        title=list_settings.title,
+        description=list_settings.description,
+        entries=[
+            {"href": quote(e.page), "when": _when(e.created), "count": e.count, "titles": e.titles}
+            for e in entries
+        ],
+        contact=contact,
+        contact_href=quote(contact, safe="@"),
+    )
 
 
 def _feed(entries: list[ArchivedEdition], settings: Settings, list_settings: ListSettings) -> str:
     """An Atom (RFC 4287) feed of the newest editions."""
     base = list_url(settings, list_settings)
-    x = xml_escape
-    items = []
-    for e in entries[:MAX_FEED_ENTRIES]:
-        url = base + quote(e.page)
-        listing = "".join(f"<li>{html.escape(t)}</li>" for t in e.titles)
-        items.append(
-            f"""<entry>
-<id>{x(url)}</id>
-<title>{x(e.subject)}</title>
-<updated>{x(e.created)}</updated>
-<link rel="alternate" type="text/html" href="{x(url)}"/>
-<summary type="html">{x(f"<ol>{listing}</ol>")}</summary>
-</entry>"""
-        )
-    updated = entries[0].created if entries else "1970-01-01T00:00:00+00:00"
-    body = "\n".join(items)
-    return f"""<?xml version="1.0" encoding="utf-8"?>
-<feed xmlns="http://www.w3.org/2005/Atom">
-<id>{x(base)}</id>
-<title>{x(list_settings.title)}</title>
-{f"<subtitle>{x(list_settings.description)}</subtitle>" if list_settings.description else ""}
-<updated>{x(updated)}</updated>
-<author><name>{x(list_settings.title)}</name></author>
-<link rel="self" type="application/atom+xml" href="{x(base)}feed.xml"/>
-<link rel="alternate" type="text/html" href="{x(base)}index.html"/>
-{body}
-</feed>
-"""
+    return _PAGES.get_template("archive/feed.xml.j2").render(
+        base=base,
+        title=list_settings.title,
+        description=list_settings.description,
+        updated=entries[0].created if entries else "1970-01-01T00:00:00+00:00",
+        entries=[
+            {
+                "url": base + quote(e.page),
+                "subject": e.subject,
+                "created": e.created,
+                # HTML inside the feed's XML: escaped once here, once more by the template.
+                "summary": "<ol>"
+                + "".join(f"<li>{html.escape(t)}</li>" for t in e.titles)
+                + "</ol>",
+            }
+            for e in entries[:MAX_FEED_ENTRIES]
+        ],
+    )
