@@ -17,7 +17,7 @@ from .errors import (
     SmtpAuthError,
     SourceError,
 )
-from .models import Article, Edition, Message, RawArticle, Recipient, Summary
+from .models import Article, Coverage, Edition, Message, RawArticle, Recipient, Summary
 
 if typing.TYPE_CHECKING:
     from .config import ListSettings, Settings, load_settings
@@ -40,6 +40,7 @@ _LAZY = {
 __all__ = [
     "Article",
     "ConfigError",
+    "Coverage",
     "DeliveryError",
     "DigestError",
     "Edition",

@@ -52,13 +52,24 @@ class Article:
 
 
 @dataclass(frozen=True, slots=True)
+class Coverage:
+    """Another source's article on the same story, listed under the item with its own link."""
+
+    source: str
+    """Name of the source (as configured) that published it."""
+    url: str
+    title: str
+    guid: str
+
+
+@dataclass(frozen=True, slots=True)
 class Summary:
     """An article condensed into key points: whole sentences of the article, in its order."""
 
     article: Article
     key_points: tuple[str, ...]
-    also_covered_by: tuple[str, ...] = ()
-    """Names of other sources that told the same story."""
+    also_covered_by: tuple[Coverage, ...] = ()
+    """The other sources' articles that told the same story, one per source."""
     related_guids: tuple[str, ...] = ()
     """Guids of the other articles that told the same story (sent with this one)."""
 

@@ -1,13 +1,14 @@
-"""Text utilities shared by the stages: words, stop words, TF-IDF, the language of a text.
+"""Text utilities shared by the stages: words, stop words, TF-IDF, rarity, the language.
 
 Extract guesses each article's language, summarize and compose weigh words by TF-IDF
-without their stop words; they all use these, so one text is read the same way
-everywhere. No stage state, no I/O beyond reading sumy's stop-word files and py3langid's
-model.
+without their stop words, compose also by how rare a word is in its language; they all
+use these, so one text is read the same way everywhere. No stage state, no I/O beyond
+reading sumy's stop-word files, wordfreq's word lists and py3langid's model.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
 from functools import lru_cache
@@ -68,6 +69,40 @@ def stop_words(code: str) -> frozenset[str]:
     except (FileNotFoundError, OSError):
         return frozenset()
     return frozenset(word for line in lines if (word := line.strip().lower()))
+
+
+RARITY_CAP = 7.0
+"""Rarity of a word the language's word list does not hold (a frequency under 10**-7)."""
+
+
+# Chinese and Japanese words are not runs of \w: wordfreq would need jieba or MeCab.
+_UNSPACED = frozenset({"zh", "ja"})
+_WORDFREQ_CODES = {"no": "nb"}
+
+
+@lru_cache(maxsize=1)
+def _wordfreq_languages() -> frozenset[str]:
+    import wordfreq  # loaded on first use: `digest --help` and `check` need no word lists
+
+    return frozenset(wordfreq.available_languages()) - _UNSPACED
+
+
+@lru_cache(maxsize=65536)
+def rarity(word: str, code: str) -> float | None:
+    """How much a (lower-case) word tells: -log10 of its frequency in the language, at most
+    RARITY_CAP; None for a language wordfreq has no word list for.
+
+    wordfreq's lists combine subtitles, news, books, Wikipedia and the web, so a word's
+    weight does not depend on which few articles happen to be compared.
+    """
+    code = code.lower()[:2]
+    code = _WORDFREQ_CODES.get(code, code)
+    if code not in _wordfreq_languages():
+        return None
+    import wordfreq
+
+    frequency = wordfreq.word_frequency(word, code)
+    return RARITY_CAP if frequency <= 0 else min(RARITY_CAP, -math.log10(frequency))
 
 
 def tfidf(

@@ -72,7 +72,7 @@ class TopicFilter:
 def _matches(summary: Summary, topic: str) -> bool:
     """Whether a summary is about the (case-folded) topic: by source name or by word."""
     article = summary.article
-    sources = (article.source, *summary.also_covered_by)
+    sources = (article.source, *(other.source for other in summary.also_covered_by))
     if any(" ".join(source.casefold().split()) == topic for source in sources):
         return True
     pattern = r"(?<!\w)" + r"\s+".join(map(re.escape, topic.split())) + r"(?!\w)"

@@ -10,7 +10,7 @@ from .. import render
 from ..collect import is_http_url
 from ..config import ListSettings, Settings, is_placeholder_url
 from ..errors import RenderError
-from ..models import Article, Edition, Summary
+from ..models import Article, Coverage, Edition, Summary
 from ..state import StateStore
 from ..subscribers import SubscriberProblem, entries
 from ._publish import render_edition
@@ -173,7 +173,8 @@ def _sample_editions(settings: Settings, item: ListSettings, now: datetime) -> t
         published=now,
         text="A sentence for the check. Another sentence for the check.",
     )
-    full = Summary(article, ("A sentence for the check.",), also_covered_by=("other",))
+    other = Coverage("other", "https://example.org/other", "Template check elsewhere", "other")
+    full = Summary(article, ("A sentence for the check.",), also_covered_by=(other,))
     bare = Summary(replace(article, url="file:///check.txt", published=None, text=""), ())
     # Enough items for the table of contents, plus one without link, date or points.
     summaries = (full,) * (render.TOC_MIN_ITEMS - 1) + (bare,)

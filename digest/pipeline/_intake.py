@@ -19,7 +19,7 @@ from .. import collect as gather
 from ..compose import group_stories
 from ..config import ListSettings, Settings
 from ..errors import DigestError, SourceError
-from ..models import Article, RawArticle, Summary
+from ..models import Article, Coverage, RawArticle, Summary
 from ..state import StateStore
 from ..urls import seen_key
 from ._reports import LeftOut, Progress, Reason
@@ -133,11 +133,12 @@ def summaries(
             log.warning("list %s: skipping %s: %s", item.name, story.article.url, exc)
             failed.append(left_out(story.article, "with no text"))
         else:
+            covered = tuple(
+                Coverage(other.source, other.url, other.title, other.guid) for other in story.others
+            )
             related = tuple(other.guid for other in story.others)
             summaries.append(
-                dataclasses.replace(
-                    summary, also_covered_by=story.also_covered_by, related_guids=related
-                )
+                dataclasses.replace(summary, also_covered_by=covered, related_guids=related)
             )
         if progress:
             progress(f"{item.name}: summarizing", done, len(stories))

@@ -7,7 +7,8 @@ joins bytes, so it costs microseconds, not milliseconds, per message.
 Templates (digest/templates, or a list's template_dir searched first) see: title,
 description, subject, date, count, count_text, preheader, empty_text, lang, rule (text
 only), links (number, url), items (number, anchor, title, url, source, published,
-published_iso, reading_time, key_points, also_covered_by, language, footnote), toc (the
+published_iso, reading_time, key_points, language, footnote, also_covered_by: the other
+sources' articles on the story, each with source, title, url and footnote), toc (the
 items when there are at least TOC_MIN_ITEMS, else empty), view_url (the edition's archive
 page), archive_url (the list's archive index), manage_url, feed_url, recipient (greeting,
 name, email) and unsubscribe_url. The recipient values and unsubscribe_url are
@@ -26,7 +27,6 @@ import html
 import logging
 import re
 import textwrap
-from dataclasses import dataclass
 from datetime import datetime
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
@@ -38,12 +38,13 @@ import cssutils  # type: ignore[import-untyped]
 import jinja2
 import premailer
 
-from .. import urls
 from ..config import ListSettings, Settings
 from ..errors import RenderError
 from ..models import Edition, EditionLinks, Message, Recipient, RenderedEdition
 from . import _greeting as greeting
 from . import _mime as mime
+from ._items import clean as _clean
+from ._items import items as edition_items
 from ._subject import render_subject
 
 log = logging.getLogger(__package__)
@@ -53,37 +54,9 @@ WIDTH = 72
 """Column at which the plain-text part is wrapped."""
 TOC_MIN_ITEMS = 5
 """Editions with at least this many items start with a table of contents."""
-WORDS_PER_MINUTE = 230
-"""Reading speed behind each item's reading time."""
-_CHARACTERS_PER_MINUTE = 500
-"""The same for languages written without spaces between words."""
 _BUILTIN = "builtin"
 
 _ADDRESS_RE = re.compile(r"[^\s<>,\x00-\x1f\x7f]+@[^\s<>,@\x00-\x1f\x7f]+")
-
-
-def _clean(text: str, *, is_url: bool = False) -> str:
-    """One line of content whose look-alike placeholders cannot receive a recipient's values."""
-    # Otherwise a feed could plant __digest_email__ in a link and learn who clicked it.
-    return " ".join(text.split()).replace(
-        "__digest_", "__digest%5F" if is_url else "__digest\u2060_"
-    )
-
-
-@dataclass(frozen=True, slots=True)
-class _Item:
-    number: int
-    anchor: str
-    title: str
-    url: str
-    source: str
-    published: str
-    published_iso: str
-    key_points: tuple[str, ...]
-    also_covered_by: tuple[str, ...]
-    language: str
-    footnote: int
-    reading_time: str
 
 
 def render(
@@ -98,7 +71,7 @@ def render(
     zone = _zone(edition.timezone)
     created = edition.created.astimezone(zone)
     date = f"{created:%A} {created.day} {created:%B %Y}"
-    items = _items(edition, zone)
+    items = edition_items(edition, zone)
     headline = items[0].title if items else "No new articles"
     subject = render_subject(
         list_settings.subject,
@@ -125,7 +98,15 @@ def render(
         "archive_url": _clean(links.archive_url, is_url=True),
         "manage_url": _clean(links.manage_url, is_url=True),
         "feed_url": _clean(links.feed_url, is_url=True),
-        "links": [{"number": i.footnote, "url": i.url} for i in items if i.footnote],
+        "links": [
+            {"number": number, "url": url}
+            for i in items
+            for number, url in (
+                (i.footnote, i.url),
+                *((a.footnote, a.url) for a in i.also_covered_by),
+            )
+            if number
+        ],
         "empty_text": "No new articles this time. The next edition will catch up.",
         "recipient": {slot: mime.token(slot) for slot in ("greeting", "name", "email")},
         "unsubscribe_url": mime.token("unsubscribe_url"),
@@ -229,44 +210,6 @@ def _zone(name: str) -> ZoneInfo:
             f"edition timezone {name!r} is not a known IANA zone",
             hint='use a name such as "Europe/Berlin" or "UTC"',
         ) from exc
-
-
-def _items(edition: Edition, zone: ZoneInfo) -> tuple[_Item, ...]:
-    items = []
-    footnote = 0
-    for number, summary in enumerate(edition.summaries, start=1):
-        article = summary.article
-        is_web = re.match(r"https?://", article.url, re.IGNORECASE)
-        url = _clean(urls.without_tracking(article.url), is_url=True) if is_web else ""
-        if url:
-            footnote += 1
-        when = article.published.astimezone(zone) if article.published else None
-        items.append(
-            _Item(
-                number=number,
-                anchor=f"item-{number}",
-                title=_clean(article.title) or "(untitled)",
-                url=url,
-                source=_clean(article.source),
-                published=f"{when:%a} {when.day} {when:%b}, {when:%H:%M %Z}" if when else "",
-                published_iso=when.isoformat() if when else "",
-                key_points=tuple(_clean(point) for point in summary.key_points),
-                also_covered_by=tuple(_clean(name) for name in summary.also_covered_by),
-                language=article.language,
-                footnote=footnote if url else 0,
-                reading_time=_reading_time(article.text, article.language),
-            )
-        )
-    return tuple(items)
-
-
-def _reading_time(text: str, language: str) -> str:
-    """ "4 min read" at an average adult's silent reading speed; "" when there is no text."""
-    if language in ("zh", "ja", "th", "lo", "km", "my"):  # scripts without word spaces
-        minutes = len("".join(text.split())) / _CHARACTERS_PER_MINUTE
-    else:
-        minutes = len(text.split()) / WORDS_PER_MINUTE
-    return f"{max(1, round(minutes))} min read" if text.strip() else ""
 
 
 class _ThemeEnvironment(jinja2.Environment):

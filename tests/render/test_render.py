@@ -22,7 +22,15 @@ from digest.cli import cli
 from digest.config._load import load_settings
 from digest.config._settings import ListSettings, Settings
 from digest.errors import ConfigError, RenderError
-from digest.models import Article, Edition, Message, Recipient, RenderedEdition, Summary
+from digest.models import (
+    Article,
+    Coverage,
+    Edition,
+    Message,
+    Recipient,
+    RenderedEdition,
+    Summary,
+)
 from digest.pipeline._check import check
 from digest.publish import links
 from digest.render._render import WIDTH, personalize
@@ -94,7 +102,15 @@ BASIC = _edition(
             "Officials expect the water to fall by Wednesday.",
             "Schools in the valley stay closed today.",
         ),
-        ("City Radio", "The Valley Times"),
+        (
+            Coverage(
+                "City Radio",
+                "https://radio.example.org/flood?utm_source=feed",
+                "Flood closes three bridges",
+                "radio-1",
+            ),
+            Coverage("The Valley Times", "file:///srv/valley/river.txt", "", "valley-1"),
+        ),
     ),
     Summary(
         _article(2, source="Field notes", url="file:///srv/notes/garden.md", published=None),
@@ -301,9 +317,12 @@ def test_text_is_wrapped_at_72_columns_with_footnotes() -> None:
             assert len(line) <= WIDTH, line
     assert "River levels rise after a night of <heavy> rain & wind [1]" in text
     assert "[1] https://news.example.org/2025/03/story-1?utm=x" in text  # ref= tracks
-    assert "[2]" not in text  # a file:// article gets no link
+    assert "[3]" not in text  # a file:// article gets no link
     assert "  * The river rose two metres overnight" in text
-    assert "Also covered by City Radio, The Valley Times." in text
+    # The other outlets of the story, each once, with its own link as a footnote.
+    assert "Also covered by:\n  - City Radio: Flood closes three bridges [2]\n" in text
+    assert "\n  - The Valley Times\n" in text
+    assert "[2] https://radio.example.org/flood\n" in text
     assert "Example News - Mon 3 Mar, 06:00 CET" in text  # published in the edition's zone
 
 
@@ -324,7 +343,12 @@ def test_html_is_self_contained_and_inlined() -> None:
     assert "font-size:19px" in doc.xpath("//h2")[0].get("style")
     assert "&lt;heavy&gt; rain &amp; wind" in rendered.html
     assert doc.xpath("//time/@datetime")[0] == "2025-03-03T06:00:00+01:00"
-    assert "City Radio, The Valley Times" in page
+    (also,) = doc.xpath("//p[contains(@class, 'also')]")
+    assert also.text_content() == "Also covered by City Radio, The Valley Times."
+    # Each other outlet once, with its own link (tracking dropped); a file has none.
+    assert [(a.text, a.get("href")) for a in also.xpath(".//a")] == [
+        ("City Radio", "https://radio.example.org/flood")
+    ]
 
 
 def test_empty_edition_renders() -> None:
