@@ -202,7 +202,9 @@ def test_an_edition_covers_the_articles_since_the_previous_one(tmp_path):
     daemon(path, clock).run_due("daily")
     clock.now = berlin(26, 7)
     first = daemon(path, clock).run_due("daily")
-    assert first.report and first.report.articles == 1  # bridges, not old
+    # A source's first fetch brings its newest items whatever their age, so old comes too
+    # (this passed as 1 only while the two notes of one source were folded into one story).
+    assert first.report and first.report.articles == 2
 
     note(tmp_path, "trains", berlin(26, 9))  # 46 h before the next edition that goes out
     clock.now = berlin(28, 7)  # the 27th was missed (the daemon was down all day)
@@ -213,10 +215,13 @@ def test_an_edition_covers_the_articles_since_the_previous_one(tmp_path):
 
 def test_window_hours_caps_how_far_back_an_edition_looks(tmp_path):
     path = write_config(tmp_path, "window_hours = 12")
+    note(tmp_path, "harbour", berlin(25, 20))
+    clock = Clock(berlin(25, 6))
+    daemon(path, clock).run_due("daily")
+    clock.now = berlin(26, 7)  # the source's first fetch: the window starts to count after it
+    assert daemon(path, clock).run_due("daily").action == "sent"
     note(tmp_path, "bridges", berlin(26, 9))
     note(tmp_path, "trains", berlin(27, 22))
-    clock = Clock(berlin(26, 6))
-    daemon(path, clock).run_due("daily")
     clock.now = berlin(28, 7)
     outcome = daemon(path, clock).run_due("daily")
     assert outcome.report and outcome.report.articles == 1  # trains; bridges is 46 h old
