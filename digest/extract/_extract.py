@@ -1,7 +1,8 @@
 """Extract stage: a RawArticle's body (HTML, plain text or Markdown) → an Article's main text.
 
-HTML goes through trafilatura (the main-content extractor, comments off), with a plain
-lxml conversion for feed fragments that trafilatura declines. Plain text and Markdown go
+HTML goes through trafilatura (the main-content extractor, comments off); on a whole page
+a second extractor (trafilatura's readability fork) votes on its blocks (`_vote`), and a
+plain lxml conversion takes feed fragments that trafilatura declines. Plain text and Markdown go
 through `digest.clean`, a hand-written clutter cleaner. The language is guessed cheaply
 from stop words and scripts, so the summarizer can pick its stemmer and stop list.
 """
@@ -16,11 +17,14 @@ from dataclasses import dataclass
 import lxml.html
 import trafilatura
 from lxml import etree
+from trafilatura.metadata import examine_meta, extract_title
+from trafilatura.readability_lxml import Document as ReadabilityDocument
 from trafilatura.settings import Document
 
 from ..models import Article, BodyFormat, RawArticle
 from ..text import detect_language
 from ._clean import Block, clean_text
+from ._vote import Kind, Part, vote
 
 log = logging.getLogger(__package__)
 
@@ -86,6 +90,8 @@ _MARKUP = re.compile(r"<[A-Za-z/!?]")
 # A whole page declares itself near its start; anything else is a fragment (a feed's body).
 _DOCUMENT = re.compile(r"<(?:!doctype\s+html|html[\s>])", re.IGNORECASE)
 _DOCUMENT_HEAD = 2048
+# Elements of trafilatura's XML that hold blocks of their own.
+_XML_BLOCKS = frozenset(("p", "head", "list", "quote", "table"))
 # Elements that start a new paragraph in the plain fallback conversion.
 _HEADING_TAGS = frozenset(("h1", "h2", "h3", "h4", "h5", "h6"))
 _BLOCK_TAGS = _HEADING_TAGS | {
@@ -96,45 +102,67 @@ _BLOCK_TAGS = _HEADING_TAGS | {
 
 
 def _html_blocks(html: str, url: str | None) -> tuple[str, list[Block]]:
-    """Main-text blocks of an HTML page (trafilatura), or of a fragment (plain conversion)."""
+    """Main-text blocks of an HTML page (trafilatura, checked by a second extractor), or
+    of a fragment (plain conversion)."""
     if not html.strip():
         return "", []
     if not _MARKUP.search(html):
         # Plain text in an HTML field (RSS descriptions often are): nothing for
         # trafilatura to find, and it logs an ERROR for every such body.
         return "", _plain_blocks(_parse(html))
-    # A whole page goes to trafilatura as text, which it is tuned for; a fragment as a
-    # tree under <html>: as text, trafilatura rejects a fragment of one block with an
-    # ERROR log line, and one with an inline <svg> at its root fails an assertion.
-    page: str | lxml.html.HtmlElement | None = (
-        html if _DOCUMENT.search(html[:_DOCUMENT_HEAD]) else _parse(html)
-    )
-    if page is None or (not isinstance(page, str) and not page.text_content().strip()):
+    if _DOCUMENT.search(html[:_DOCUMENT_HEAD]):
+        return _page_blocks(html, url)
+    # A fragment goes to trafilatura as a tree under <html>: as text, trafilatura rejects
+    # a fragment of one block with an ERROR log line, and one with an inline <svg> at its
+    # root fails an assertion.
+    fragment = _parse(html)
+    if fragment is None or not fragment.text_content().strip():
         return "", []
-    title = ""
-    blocks: list[Block] = []
-    document = _trafilatura(page, url)
-    if document is not None:
-        title = _squash(document.title or "")
-        if document.body is not None:
-            blocks = list(_trafilatura_blocks(document.body))
-    if not blocks:
-        # Feed fragments (a few <p>s) are below trafilatura's minimum size: they are all content.
-        blocks = _plain_blocks(_parse(html) if isinstance(page, str) else page)
-    return title, blocks
+    parts = _trafilatura_parts(fragment, url)
+    # Feed fragments (a few <p>s) are below trafilatura's minimum size: they are all content.
+    return "", _as_blocks(parts) if parts else _plain_blocks(fragment)
 
 
-def _parse(html: str) -> lxml.html.HtmlElement | None:
-    """The body as one document under <html>, however little of one it is; None if empty."""
+def _page_blocks(html: str, url: str | None) -> tuple[str, list[Block]]:
+    """Title and main-text blocks of a whole page."""
+    # A whole page goes to trafilatura as text, which it is tuned for.
+    parts = _trafilatura_parts(html, url)
+    tree = _parse(html)
+    if tree is None:
+        return "", _as_blocks(parts)
+    title = _title(tree)
+    second = _readability(tree)  # mutates the tree: after everything else that reads it
+    if not parts:
+        return title, _plain_blocks(second) if second is not None else []
+    if second is not None:
+        parts = vote(parts, second.text_content())
+    return title, _as_blocks(parts)
+
+
+def _title(tree: lxml.html.HtmlElement) -> str:
+    """The page's title, from its metadata or headings (trafilatura's rules)."""
     try:
-        # Bytes with a declared encoding: lxml would guess Latin-1 for a fragment without <meta>.
-        return lxml.html.document_fromstring(html.encode("utf-8"), parser=_UTF8_PARSER)
-    except (etree.ParserError, ValueError):
+        title = examine_meta(tree).title or extract_title(tree) or ""
+    except Exception as exc:  # a library bug on odd input: the page is still extracted
+        log.info("no title found (%r)", exc)
+        return ""
+    return _squash(title)
+
+
+def _readability(tree: lxml.html.HtmlElement) -> lxml.html.HtmlElement | None:
+    """The content node that a readability-style scorer picks (trafilatura's fork of
+    readability-lxml, which works on our parsed tree, 3-4 ms a page); None if it fails."""
+    etree.strip_elements(tree, etree.Comment, etree.PI, with_tail=False)
+    try:
+        summary = ReadabilityDocument(tree, min_text_length=25).summary()
+    except Exception as exc:  # a library bug on odd input: trafilatura's text stands alone
+        log.info("readability failed (%r); keeping trafilatura's text unchecked", exc)
         return None
+    return _parse(summary) if summary.strip() else None
 
 
-def _trafilatura(page: str | lxml.html.HtmlElement, url: str | None) -> Document | None:
-    """trafilatura's document for a page (a tree it copies); None when it finds nothing or fails.
+def _trafilatura_parts(page: str | lxml.html.HtmlElement, url: str | None) -> list[Part]:
+    """trafilatura's main-text blocks (of a tree it copies); none when it finds nothing.
 
     A library failure on odd markup is not the article's end: the plain conversion
     takes over, so that no body makes the extract stage crash.
@@ -144,30 +172,76 @@ def _trafilatura(page: str | lxml.html.HtmlElement, url: str | None) -> Document
             page,
             url=url,
             include_comments=False,
-            with_metadata=True,
+            # The title comes from _title: trafilatura's whole metadata search costs ~7 ms.
+            with_metadata=False,
             fast=True,
-            # Only the title is wanted from the metadata; an extensive date search costs ~3 ms.
-            date_extraction_params={"extensive_search": False, "original_date": False},
         )
     except Exception as exc:  # a library bug on odd input: logged, and the fallback takes over
         log.info("trafilatura failed on %s (%r); using the plain conversion", url or "a body", exc)
-        return None
-    return document if isinstance(document, Document) else None
+        return []
+    if not isinstance(document, Document) or document.body is None:
+        return []
+    return list(_parts(document.body))
 
 
-def _trafilatura_blocks(body: etree._Element) -> Iterator[Block]:
+def _parts(body: etree._Element) -> Iterator[Part]:
     """Paragraphs and headings of trafilatura's XML body (p, head, list, quote, table...)."""
     for element in body:
         tag = element.tag
         if tag == "list":
             for item in element.iter("item"):
-                yield from _block(_element_text(item), is_heading=False)
+                yield from _part(_element_text(item), "item")
         elif tag == "table":
-            for row in element.iter("row"):
-                cells = (_element_text(cell) for cell in row.iter("cell"))
-                yield from _block(" ".join(c for c in cells if c), is_heading=False)
+            yield from _table_parts(element)
         else:
-            yield from _block(_element_text(element), is_heading=tag == "head")
+            kind: Kind = "heading" if tag == "head" else "quote" if tag == "quote" else "paragraph"
+            yield from _part(_element_text(element), kind)
+
+
+def _table_parts(table: etree._Element) -> Iterator[Part]:
+    """A table's rows, one part each; a cell of paragraphs (a layout table) gives those."""
+    for row in table.findall("row"):
+        cells = row.findall("cell")
+        if any(child.tag in _XML_BLOCKS for cell in cells for child in cell):
+            for cell in cells:
+                yield from _cell_parts(cell)
+        else:
+            yield from _part(" ".join(_element_text(cell) for cell in cells), "row")
+
+
+def _cell_parts(cell: etree._Element) -> Iterator[Part]:
+    """The blocks of a table cell, with the inline text between them as paragraphs."""
+    inline = [cell.text or ""]
+    for child in cell:
+        if child.tag in _XML_BLOCKS:
+            yield from _part(" ".join(inline), "paragraph")
+            inline.clear()
+            yield from _parts([child])
+        else:
+            inline.append("".join(child.itertext()))
+        inline.append(child.tail or "")
+    yield from _part(" ".join(inline), "paragraph")
+
+
+def _part(text: str, kind: Kind) -> Iterator[Part]:
+    """One part for a non-empty text."""
+    text = _squash(text)
+    if text:
+        yield Part(text, kind)
+
+
+def _as_blocks(parts: list[Part]) -> list[Block]:
+    """Parts as the stage's blocks: text and whether it is a heading."""
+    return [(part.text, part.kind == "heading") for part in parts]
+
+
+def _parse(html: str) -> lxml.html.HtmlElement | None:
+    """The body as one document under <html>, however little of one it is; None if empty."""
+    try:
+        # Bytes with a declared encoding: lxml would guess Latin-1 for a fragment without <meta>.
+        return lxml.html.document_fromstring(html.encode("utf-8"), parser=_UTF8_PARSER)
+    except (etree.ParserError, ValueError):
+        return None
 
 
 def _plain_blocks(root: lxml.html.HtmlElement | None) -> list[Block]:

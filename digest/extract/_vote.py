@@ -1,0 +1,109 @@
+"""A second opinion on trafilatura's main text: keep what a second extractor confirms.
+
+trafilatura finds most of an article but, on pages laid out with tables or with long
+link lists, also brings along navigation rows, teaser lists and reader comments; a
+readability-style extractor (trafilatura's own fork of readability-lxml, run on the same
+page) picks one content node and is precise there, but misses parts that sit outside
+that node (a lead paragraph, embedded posts). So trafilatura's blocks are kept when the
+second text confirms them (most of their word 3-grams occur in it), and so are the
+headings, paragraphs and quotes that lie between confirmed blocks; rows of layout tables
+and anything outside the confirmed span go. When the two disagree about what the
+article is, one of them failed and the vote would only cut: trafilatura's text stands.
+
+No library combines extractors this way (trafilatura's own fallback picks one whole
+output or the other), hence this module.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+__all__ = ["Kind", "Part", "vote"]
+
+Kind = Literal["paragraph", "heading", "item", "row", "quote"]
+
+_TOKEN = re.compile(r"\w+")
+# A block is confirmed when this share of its word 3-grams is in the second text.
+_CONFIRMED_SHARE = 0.5
+# The vote applies only when most of the second text is in trafilatura's (they found the
+# same article) and it covers a fair part of trafilatura's text (it found more than a
+# fragment of it). Tuned on the dev pages; both are flat over a wide range.
+_AGREEMENT = 0.5
+_MIN_COVER = 0.1
+_GRAM = 3
+# Sentences end in a stop (or a closing quote after one); a block of several is trimmed
+# sentence by sentence, since a table cell may hold an article and its sidebar together.
+_SENTENCE_BREAK = re.compile(r"(?<=[.!?\u2026\u3002\uff01\uff1f\"\u201d\u00bb])\s+")
+
+
+@dataclass(frozen=True, slots=True)
+class Part:
+    """One block of trafilatura's main text and what kind of element it came from."""
+
+    text: str
+    kind: Kind
+
+
+def vote(parts: Sequence[Part], second: str) -> list[Part]:
+    """trafilatura's blocks that the second extractor's text confirms (see the module doc)."""
+    second_tokens = _TOKEN.findall(second)
+    first_tokens = [t for part in parts for t in _TOKEN.findall(part.text)]
+    if not second_tokens or not first_tokens:
+        return list(parts)
+    common = sum((Counter(first_tokens) & Counter(second_tokens)).values())
+    if common < _AGREEMENT * len(second_tokens) or common < _MIN_COVER * len(first_tokens):
+        return list(parts)
+    grams = _grams(second_tokens)
+    confirmed = [_is_confirmed(part.text, grams) for part in parts]
+    chosen = [i for i, is_confirmed in enumerate(confirmed) if is_confirmed]
+    if not chosen:
+        return list(parts)
+    first, last = chosen[0], chosen[-1]
+    kept: list[Part] = []
+    for i, part in enumerate(parts):
+        if confirmed[i]:
+            kept.append(Part(_confirmed_sentences(part.text, grams), part.kind))
+        elif (first < i < last and part.kind != "row") or (i > last and part.kind == "quote"):
+            # Inside the article: its sub-headings, short lines and embedded posts, which
+            # readability drops; after it, embedded posts (quotes) that close an article.
+            kept.append(part)
+    return kept
+
+
+def _grams(tokens: Sequence[str]) -> set[tuple[str, ...]]:
+    """The word n-grams of a token sequence (the whole sequence when it is shorter)."""
+    if len(tokens) <= _GRAM:
+        return {tuple(tokens)}
+    return {tuple(tokens[i : i + _GRAM]) for i in range(len(tokens) - _GRAM + 1)}
+
+
+def _share_in(text: str, grams: set[tuple[str, ...]]) -> float | None:
+    """Share of a text's 3-grams found in the grams; None for a text too short to tell."""
+    tokens = _TOKEN.findall(text)
+    if len(tokens) < _GRAM:
+        return None
+    own = _grams(tokens)
+    return len(own & grams) / len(own)
+
+
+def _is_confirmed(text: str, grams: set[tuple[str, ...]]) -> bool:
+    """True when most of a block's 3-grams occur in the second text."""
+    share = _share_in(text, grams)
+    return share is not None and share >= _CONFIRMED_SHARE
+
+
+def _confirmed_sentences(text: str, grams: set[tuple[str, ...]]) -> str:
+    """A confirmed block without those of its sentences that the second text lacks."""
+    sentences = _SENTENCE_BREAK.split(text)
+    if len(sentences) < 2:
+        return text
+    kept = []
+    for sentence in sentences:
+        share = _share_in(sentence, grams)
+        if share is None or share >= _CONFIRMED_SHARE:
+            kept.append(sentence)
+    return " ".join(kept) or text
