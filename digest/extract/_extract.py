@@ -24,6 +24,7 @@ from trafilatura.settings import Document
 from ..models import Article, BodyFormat, RawArticle
 from ..text import detect_language
 from ._clean import Block, clean_text
+from ._comments import drop_comments
 from ._vote import Kind, Part, vote
 
 log = logging.getLogger(__package__)
@@ -136,7 +137,7 @@ def _page_blocks(html: str, url: str | None) -> tuple[str, list[Block]]:
         return title, _plain_blocks(second) if second is not None else []
     if second is not None:
         parts = vote(parts, second.text_content())
-    return title, _as_blocks(parts)
+    return title, _as_blocks(drop_comments(parts))
 
 
 def _title(tree: lxml.html.HtmlElement) -> str:

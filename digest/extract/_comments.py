@@ -1,0 +1,68 @@
+"""Reader comments after an article, found by their shape rather than by a site's markup.
+
+trafilatura drops comment sections that their markup names (`id="comments"` and the
+like) and the second extractor's vote drops those that lie outside the article's node;
+what is left are comments in anonymous markup inside the article's container. Those have
+a shape of their own: after the article's prose comes a run of short dated lines ("Posted
+by Ann on 17 Jan 08, 1:19pm", "Gary at August 9, 2012 11:37 AM"), one per comment. The
+text is cut before the first short dated line after the prose (and the headings just
+before it) when at least `_MIN_DATED_LINES` such lines follow and most of the prose lies
+before it, so a date line under the headline, an "Updated at" line in an article's
+middle or a live blog's timed entries keep their article.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from ._vote import Part
+
+__all__ = ["drop_comments"]
+
+_TOKEN = re.compile(r"\w+")
+_MONTH = (
+    r"jan(uary)?|feb(ruary)?|mar(ch)?|apr(il)?|may|june?|july?|aug(ust)?|sep(t|tember)?|"
+    r"oct(ober)?|nov(ember)?|dec(ember)?"
+)
+_DATED = re.compile(
+    rf"""
+      \b\d{{1,2}}:\d{{2}}\b | \b\d{{1,2}}[.:]\d{{2}}\s*[ap]\.?m\b    # 11:37, 1:19pm, 10.36 pm
+    | \b\d{{1,2}}(st|nd|rd|th)?\s+({_MONTH})\b                 # 17 Jan, 16th January
+    | \b({_MONTH})\.?\s+\d{{1,2}}\b                            # August 9
+    | (?<![\d.-])\d{{1,2}}(?P<sep>[/.-])\d{{1,2}}(?P=sep)(\d{{4}}|\d{{2}})(?![\d.-])  # 17/01/08
+    | (?<![\d.-])\d{{4}}-\d{{2}}-\d{{2}}(?![\d.-])                     # 2008-01-17
+    """,  # whole numbers only: not scores or figures such as 8.5-1-27-2
+    re.IGNORECASE | re.VERBOSE,
+)
+# A comment's header line is short; a dated sentence of the article is not.
+_HEADER_MAX_WORDS = 20
+# The article's prose: blocks of this many words.
+_PROSE_MIN_WORDS = 12
+# A cut needs this many dated lines from it on (the article's own date line and one
+# comment, or two comments) and this share of the prose before it.
+_MIN_DATED_LINES = 2
+_PROSE_BEFORE = 0.6
+
+
+def drop_comments(parts: Sequence[Part]) -> list[Part]:
+    """The parts before the reader comments that close an article (see the module doc)."""
+    words = [len(_TOKEN.findall(part.text)) for part in parts]
+    prose = [n if n >= _PROSE_MIN_WORDS else 0 for n in words]
+    total = sum(prose)
+    first_prose = next((i for i, n in enumerate(prose) if n), None)
+    if first_prose is None:
+        return list(parts)
+    dated = [
+        i
+        for i in range(first_prose + 1, len(parts))
+        if words[i] <= _HEADER_MAX_WORDS and _DATED.search(parts[i].text)
+    ]
+    if len(dated) < _MIN_DATED_LINES:
+        return list(parts)
+    cut = dated[0]
+    if sum(prose[:cut]) < _PROSE_BEFORE * total:
+        return list(parts)
+    while cut > 0 and parts[cut - 1].kind == "heading":
+        cut -= 1  # the comments' own heading ("Comments", "Your views") goes with them
+    return list(parts[:cut])

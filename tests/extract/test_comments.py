@@ -1,0 +1,70 @@
+"""Tests for reader comments found by their shape: short dated lines after the prose."""
+
+from __future__ import annotations
+
+from digest.extract import main_text
+from digest.extract._comments import drop_comments
+from digest.extract._vote import Part
+
+ARTICLE = [
+    "The city council voted on Tuesday to expand the tram network by twelve kilometres, "
+    "a plan that has been debated for almost a decade.",
+    "Construction is expected to start next spring, and the first trams should run on the "
+    "new line by the end of 2027, according to the council.",
+    "Opponents argued that buses would be cheaper and faster to deploy, but the majority "
+    "said the trams would carry more people and pollute less.",
+]
+COMMENTS = [
+    ("Posted by: Ann, Leeds on 1:19pm Thu 17 Jan 08", "Trams are the best thing for this city."),
+    ("Posted by: Bob on 5:17pm Thu 17 Jan 08", "I disagree, the buses are fine and much cheaper."),
+    ("Carol at January 18, 2008 9:02 AM", "When will the work on the river line start?"),
+]
+
+
+def paragraphs(texts: list[str]) -> list[Part]:
+    return [Part(text, "paragraph") for text in texts]
+
+
+def test_the_run_of_dated_lines_after_the_article_is_cut_off() -> None:
+    comments = [text for pair in COMMENTS for text in pair]
+    assert drop_comments(paragraphs([*ARTICLE, *comments])) == paragraphs(ARTICLE)
+    two = paragraphs([*ARTICLE, *COMMENTS[0], *COMMENTS[1]])
+    assert drop_comments(two) == paragraphs(ARTICLE)
+
+
+def test_the_heading_of_the_comments_goes_with_them() -> None:
+    parts = [*paragraphs(ARTICLE), Part("2 Responses", "heading")]
+    parts += paragraphs([text for pair in COMMENTS[:2] for text in pair])
+    assert drop_comments(parts) == paragraphs(ARTICLE)
+
+
+def test_a_date_under_the_headline_and_an_update_line_keep_the_article() -> None:
+    texts = ["January 17, 2008", ARTICLE[0], "Updated at 1:23 p.m.", *ARTICLE[1:]]
+    assert drop_comments(paragraphs(texts)) == paragraphs(texts)
+
+
+def test_a_live_blog_with_a_time_on_every_entry_keeps_every_entry() -> None:
+    texts = [text for i, prose in enumerate(ARTICLE * 2) for text in (f"{9 + i}:00", prose)]
+    assert drop_comments(paragraphs(texts)) == paragraphs(texts)
+
+
+def test_scores_and_figures_are_not_dates() -> None:
+    table = ["Mills 8.5-1-27-2 (2w)", "Martin 10-4-22-0", "Result 3-0", "Oram 5-0-15-1"]
+    texts = [*ARTICLE, *table]
+    assert drop_comments(paragraphs(texts)) == paragraphs(texts)
+
+
+def test_comments_in_anonymous_markup_inside_the_article_stay_out_of_its_text() -> None:
+    article = "".join(f"<p>{text}</p>" for text in ARTICLE)
+    comments = "".join(
+        f'<div class="note"><p class="by">{by}</p><p>{text}</p></div>' for by, text in COMMENTS
+    )
+    page = (
+        "<!DOCTYPE html><html><head><title>Trams</title></head><body><div id='main'>"
+        f"<h1>Council backs tram expansion</h1>{article}<h3>Your views</h3>{comments}"
+        "</div></body></html>"
+    )
+    found = main_text(page, "html").text.split("\n\n")
+    assert found[-len(ARTICLE) :] == ARTICLE
+    assert "Your views" not in found
+    assert found[0] in ("Council backs tram expansion", ARTICLE[0])
