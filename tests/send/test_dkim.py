@@ -16,7 +16,7 @@ from pydantic import SecretStr
 
 from digest.config._load import load_settings
 from digest.config._settings import DkimSettings
-from digest.errors import ConfigError
+from digest.errors import ConfigError, DeliveryError
 from digest.models import Message
 from digest.send._dkim import DkimSigner
 from digest.send._send import OutboxSender, PooledSender
@@ -150,4 +150,106 @@ def test_unparsable_key_is_a_config_error() -> None:
     pem = "-----BEGIN RSA PRIVATE KEY-----\nAAAA\n-----END RSA PRIVATE KEY-----\n"
     settings = DkimSettings.model_validate({"selector": "s", "domain": "example.org", "key": pem})
     with pytest.raises(ConfigError, match="the private key cannot be read"):
+        DkimSigner(settings)
+
+
+def test_a_personalized_edition_verifies_for_every_recipient(
+    key_pair: tuple[Path, bytes],
+) -> None:
+    """Real mail from render: folded, non-ASCII headers, HTML and text parts, per reader."""
+    from digest.models import Recipient
+    from digest.render._render import personalize
+
+    from ..render.test_render import NOW, UNICODE, _list, _settings, render
+
+    key, record = key_pair
+    sign = signer_for(key)
+    lst = _list(title=UNICODE.title)
+    rendered = render(UNICODE, _settings(lst), lst)
+    hashes = set()
+    for who in (Recipient("ada@example.org", "Ada Lovelace"), Recipient("zoe@example.org", "Zoë")):
+        url = f"https://digest.example.org/u/{who.email}"
+        message = personalize(rendered, who, unsubscribe_url=url, now=NOW)
+        signed = sign(message)
+        assert verifies(signed.data, record), who
+        hashes.add(re.search(rb"bh=([^;]+);", signed.data).group(1))  # type: ignore[union-attr]
+    assert len(hashes) == 2  # the body hash is of each reader's own bytes
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b"", b"no line end", b"two blank lines at the end\r\n\r\n\r\n", b"  spaced  \t out \r\n"],
+)
+def test_bodies_and_folded_headers_verify(key_pair: tuple[Path, bytes], body: bytes) -> None:
+    key, record = key_pair
+    head = (
+        b"From: Morning Briefing <digest@example.org>\r\n"
+        b"To: reader@example.org\r\n"
+        b"Subject:  A subject that is folded\r\n\t  over two lines  \r\n"
+        b"Subject: a second subject, below the first\r\n"
+        b"List-Unsubscribe:   <https://x.example/u/t>\r\n"
+        b"MIME-Version: 1.0\r\n"
+    )
+    message = dataclasses.replace(make_message(), data=head + b"\r\n" + body)
+    signed = signer_for(key)(message)
+    assert verifies(signed.data, record)
+    assert not verifies(signed.data + b"tampered\r\n", record)
+    assert all(len(line) <= 78 for line in signed.data[: -len(message.data)].split(b"\r\n"))
+
+
+def test_dkimpy_and_digest_sign_the_same_bytes(key_pair: tuple[Path, bytes]) -> None:
+    """Same key, same header list: the body hash and the signature equal dkimpy's."""
+    key, _ = key_pair
+    message = with_list_headers(make_message())
+    ours = signer_for(key)(message).data
+    theirs = dkim.sign(
+        message.data,
+        b"mail",
+        b"example.org",
+        key.read_bytes(),
+        include_headers=[
+            b"from",
+            b"from",
+            b"subject",
+            b"to",
+            b"date",
+            b"message-id",
+            b"reply-to",
+            b"list-id",
+            b"list-unsubscribe",
+            b"list-unsubscribe-post",
+            b"mime-version",
+            b"content-type",
+        ],
+    )
+
+    def tag(data: bytes, name: bytes) -> bytes:
+        found = re.search(rb"[ ;]" + name + rb"=([^;]+)", data.replace(b"\r\n", b""))
+        assert found is not None
+        return found.group(1).replace(b" ", b"").replace(b"\t", b"")
+
+    assert tag(ours, b"bh") == tag(theirs, b"bh")
+    assert tag(ours, b"h") == tag(theirs, b"h")
+
+
+def test_a_message_without_a_body_separator_is_a_permanent_failure(
+    key_pair: tuple[Path, bytes],
+) -> None:
+    key, _ = key_pair
+    message = dataclasses.replace(make_message(), data=b"From: a@example.org\r\n")
+    with pytest.raises(DeliveryError, match="it has no blank line after its header") as caught:
+        signer_for(key)(message)
+    assert caught.value.is_permanent
+
+
+def test_a_key_that_is_not_rsa_is_refused(tmp_path: Path) -> None:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ed25519
+
+    ed = ed25519.Ed25519PrivateKey.generate()
+    pem = ed.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+    settings = DkimSettings(selector="s", domain="example.org", key=SecretStr(pem))
+    with pytest.raises(ConfigError, match="the private key is not an RSA key"):
         DkimSigner(settings)
