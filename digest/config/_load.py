@@ -9,7 +9,6 @@ shows everything to mend.
 from __future__ import annotations
 
 import difflib
-import logging
 import os
 import tomllib
 from collections.abc import Mapping, Sequence
@@ -23,8 +22,6 @@ from pydantic import BaseModel, SecretStr, ValidationError
 from ..errors import ConfigError
 from . import _schedule as schedule
 from ._settings import DkimSettings, ListSettings, Settings, SmtpSettings, SourceSettings
-
-log = logging.getLogger(__package__)
 
 DEFAULT_PATH = Path("config/digest.toml")
 ENV_CONFIG = "DIGEST_CONFIG"
@@ -48,7 +45,6 @@ def load_settings(path: Path, environ: Mapping[str, str]) -> Settings:
 
     Secrets come from `environ`, under the names the file gives (password_env, key_env…).
     """
-    env = environ
     data = _read_toml(path)
     base = path.resolve().parent
     secrets = _secrets_in_file(data)
@@ -61,9 +57,9 @@ def load_settings(path: Path, environ: Mapping[str, str]) -> Settings:
     problems = secrets + _check_semantics(settings, path)
     if problems:
         raise ConfigError(_join(path, problems), hint=hint)
-    settings = _with_dkim_key(_with_secrets(settings, path, env), path, env)
-    if env.get(settings.unsubscribe_key_env):
-        key = SecretStr(env[settings.unsubscribe_key_env])
+    settings = _with_dkim_key(_with_secrets(settings, path, environ), path, environ)
+    if environ.get(settings.unsubscribe_key_env):
+        key = SecretStr(environ[settings.unsubscribe_key_env])
         settings = settings.model_copy(update={"unsubscribe_key": key})
     return settings
 
