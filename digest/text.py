@@ -1,16 +1,17 @@
-"""Text utilities shared by the stages: words, stop words, TF-IDF, rarity, the language.
+"""Text utilities shared by the stages: words, stop words, stems, TF-IDF, rarity, language.
 
 Extract guesses each article's language, summarize and compose weigh words by TF-IDF
 without their stop words, compose also by how rare a word is in its language; they all
 use these, so one text is read the same way everywhere. No stage state, no I/O beyond
-reading sumy's stop-word files, wordfreq's word lists and py3langid's model.
+reading sumy's stop-word files, wordfreq's word lists and py3langid's model. Stems come
+from the Snowball stemmers (snowballstemmer): nltk's copy takes seconds to import.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import lru_cache
 from importlib import resources
 from typing import Any
@@ -103,6 +104,40 @@ def rarity(word: str, code: str) -> float | None:
 
     frequency = wordfreq.word_frequency(word, code)
     return RARITY_CAP if frequency <= 0 else min(RARITY_CAP, -math.log10(frequency))
+
+
+_SNOWBALL_NAMES = {
+    **SUMY_LANGUAGES,
+    "ca": "catalan",
+    "et": "estonian",
+    "eu": "basque",
+    "hi": "hindi",
+    "hy": "armenian",
+    "id": "indonesian",
+    "lt": "lithuanian",
+    "sr": "serbian",
+    "ta": "tamil",
+    "tr": "turkish",
+}
+
+
+@lru_cache(maxsize=64)
+def _stemmer(code: str) -> Callable[[str], str] | None:
+    import snowballstemmer  # type: ignore[import-untyped]  # pure Python, loads in ms
+
+    name = _SNOWBALL_NAMES.get(code, "")
+    if name not in snowballstemmer.algorithms():
+        return None
+    stem_word: Callable[[str], str] = snowballstemmer.stemmer(name).stemWord
+    return stem_word
+
+
+@lru_cache(maxsize=65536)
+def stem(word: str, code: str) -> str:
+    """The Snowball stem of a (lower-case) word, so that "died" meets "dies"; the word
+    itself for a language Snowball has no stemmer for."""
+    stemmer = _stemmer(code.lower()[:2])
+    return stemmer(word) if stemmer else word
 
 
 def tfidf(

@@ -25,7 +25,7 @@ from digest.compose._stories import (
     similarity,
 )
 from digest.models import Article, Coverage, Edition, Summary
-from digest.text import RARITY_CAP, rarity
+from digest.text import RARITY_CAP, rarity, stem
 
 NOW = datetime(2025, 3, 4, 7, 0, tzinfo=UTC)
 DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
@@ -183,6 +183,16 @@ def test_rarity_comes_from_the_language_and_is_none_without_a_word_list():
     assert rarity("中文", "zh") is None  # no word splitter for it here: the text alone decides
 
 
+def test_words_of_one_stem_are_one_term():
+    assert stem("died", "en") == stem("dies", "en") and stem("vaccinated", "en") == "vaccin"
+    assert stem("Häuser", "xx") == "Häuser"  # no stemmer: the word itself
+    pair = [
+        article("a", "1", "Ardel mayor dies at 84.", "Mayor dies"),
+        article("b", "2", "The mayor of Ardel died, aged 84.", "Mayor died"),
+    ]
+    assert similarity(pair)[0, 1] > SAME_STORY
+
+
 def test_a_language_without_a_word_list_still_groups():
     text = "Sarnu bella vortu kiralim Ardel Marrow Point 2027 tarvu moleni 240 linden."
     articles = [
@@ -270,7 +280,7 @@ def test_real_pairs_merge_with_high_precision(source):
     hits = sum(s and t for s, t in zip(said, truth, strict=True))
     precision, recall = hits / max(1, sum(said)), hits / sum(truth)
     assert precision >= 0.95
-    assert recall >= 0.65
+    assert recall >= 0.75
 
 
 def test_unrelated_cnn_articles_of_one_day_never_merge():
