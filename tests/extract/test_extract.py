@@ -328,3 +328,24 @@ def test_cjk_text_comes_through_in_every_format(body_format: BodyFormat) -> None
         found = main_text(body, body_format)
         assert found.text == text
         assert found.language == code
+
+
+def test_lines_that_are_one_link_inside_the_article_are_left_out() -> None:
+    linked = "maps of every new stop"
+    sentence = f"The full plan, with {linked} along the river, was published by the council."
+    with_link = sentence.replace(linked, f'<a href="/plan">{linked}</a>')
+    body = (
+        f"<p>{PARAGRAPH}</p>"
+        '<p><a href="/app">CLICK HERE TO GET THE CITY NEWS APP</a></p>'
+        f"<p>{SECOND}</p>"
+        '<p><a href="/story/2">MUSEUM REOPENS AFTER A LONG RENOVATION</a></p>'
+        f"<p>{with_link}</p>"
+        f"<p>{THIRD}</p>"
+    )
+    page = (
+        "<!DOCTYPE html><html><head><title>Trams</title></head><body><article>"
+        f"<h1>Council backs tram expansion</h1>{body}</article></body></html>"
+    )
+    paragraphs = main_text(page, "html").text.split("\n\n")
+    assert paragraphs[-4:] == [PARAGRAPH, SECOND, sentence, THIRD]
+    assert not any("CLICK HERE" in p or "MUSEUM" in p for p in paragraphs)
