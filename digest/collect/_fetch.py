@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from typing import Literal
 
 import httpx
+import tenacity
 
 from ..errors import SourceError
 
@@ -40,7 +41,7 @@ _PAGE_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.1"
 
 @dataclass(frozen=True, slots=True)
 class RetryPolicy:
-    """How often and how patiently to retry a 5xx reply, 429 or a timeout."""
+    """How often and how patiently to retry a 5xx reply, 429 or a timeout (run by tenacity)."""
 
     attempts: int = 3
     """Tries in all, the first included."""
@@ -50,13 +51,6 @@ class RetryPolicy:
     """Cap on any one pause, including one asked for by Retry-After."""
     deadline: float = 120.0
     """Wall-clock seconds one attempt may spend reading a body (defeats trickling servers)."""
-
-    def delay(self, attempt: int, retry_after: str | None) -> float:
-        """The pause before try number attempt + 1 (attempt counts from 1)."""
-        wanted = self.backoff * 2.0 ** (attempt - 1)
-        if retry_after is not None and retry_after.strip().isdigit():
-            wanted = max(wanted, float(retry_after.strip()))
-        return min(wanted, self.max_delay)
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,33 +187,56 @@ def fetch(
         headers["If-None-Match"] = etag
     if last_modified:
         headers["If-Modified-Since"] = last_modified
-    attempt = 1
-    while True:
-        try:
-            with gate.slot(url) if gate else nullcontext():
-                return _fetch_once(
-                    url,
-                    source=source,
-                    client=client,
-                    headers=headers,
-                    max_bytes=max_bytes,
-                    deadline=retry.deadline,
-                )
-        except _Retryable as exc:
-            if attempt >= retry.attempts:
-                raise SourceError(str(exc), hint=exc.hint) from exc.__cause__
-            pause = retry.delay(attempt, exc.retry_after)
-            log.info(
-                "%s; retrying in %.1f s (try %d of %d)", exc, pause, attempt + 1, retry.attempts
+
+    def attempt() -> Fetched | None:
+        with gate.slot(url) if gate else nullcontext():  # not held while waiting to retry
+            return _fetch_once(
+                url,
+                source=source,
+                client=client,
+                headers=headers,
+                max_bytes=max_bytes,
+                deadline=retry.deadline,
             )
-            time.sleep(pause)
-            attempt += 1
+
+    try:
+        return _retrying(retry)(attempt)
+    except _Retryable as exc:  # the last try failed too
+        raise SourceError(str(exc), hint=exc.hint) from exc.__cause__
+
+
+def _retrying(policy: RetryPolicy) -> tenacity.Retrying:
+    """Tenacity's loop for policy: backoff doubling, or longer if Retry-After asks; capped."""
+    backoff = tenacity.wait_exponential(multiplier=policy.backoff, max=policy.max_delay)
+
+    def wait(state: tenacity.RetryCallState) -> float:
+        exc = state.outcome.exception() if state.outcome else None
+        asked = exc.retry_after if isinstance(exc, _Retryable) else 0.0
+        return min(max(backoff(state), asked), policy.max_delay)
+
+    def log_retry(state: tenacity.RetryCallState) -> None:
+        assert state.outcome is not None and state.next_action is not None
+        log.info(
+            "%s; retrying in %.1f s (try %d of %d)",
+            state.outcome.exception(),
+            state.next_action.sleep,
+            state.attempt_number + 1,
+            policy.attempts,
+        )
+
+    return tenacity.Retrying(
+        stop=tenacity.stop_after_attempt(policy.attempts),
+        wait=wait,
+        retry=tenacity.retry_if_exception_type(_Retryable),
+        before_sleep=log_retry,
+        reraise=True,
+    )
 
 
 class _Retryable(Exception):
     """A failure worth another try: 5xx, 429, a timeout or a dropped connection."""
 
-    def __init__(self, message: str, *, hint: str, retry_after: str | None = None) -> None:
+    def __init__(self, message: str, *, hint: str, retry_after: float = 0.0) -> None:
         super().__init__(message)
         self.hint = hint
         self.retry_after = retry_after
@@ -246,7 +263,7 @@ def _fetch_once(
                     f"{where}: the server answered HTTP {status} {response.reason_phrase}",
                     hint="the server has a problem; this is often temporary, "
                     "and the next run tries again",
-                    retry_after=response.headers.get("Retry-After"),
+                    retry_after=_retry_after(response.headers.get("Retry-After")),
                 )
             if status >= 400:
                 raise SourceError(
@@ -335,6 +352,12 @@ def _read_capped(response: httpx.Response, *, where: str, max_bytes: int, deadli
             )
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+def _retry_after(value: str | None) -> float:
+    """The seconds a Retry-After header asks for; 0 for none or an HTTP date (not honoured)."""
+    value = (value or "").strip()
+    return float(value) if value.isdigit() else 0.0
 
 
 def _hint_for_status(status: int) -> str:

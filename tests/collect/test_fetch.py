@@ -1,0 +1,36 @@
+"""fetch: the retry policy against a real loopback server (Retry-After, the cap, the log)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from digest.collect._fetch import RetryPolicy, fetch, http_client
+from tests.feed_helpers import FeedServer, Reply
+
+OK = Reply(body=b"<rss version='2.0'><channel/></rss>", headers={"Content-Type": "text/xml"})
+
+
+@pytest.fixture
+def client() -> Iterator[httpx.Client]:
+    with http_client(timeout=0.5) as value:
+        yield value
+
+
+def test_retry_after_is_honoured_up_to_the_cap(
+    feed_server: FeedServer, client: httpx.Client, caplog: pytest.LogCaptureFixture
+) -> None:
+    url = feed_server.serve("/busy", Reply(status=503, headers={"Retry-After": "3600"}), OK)
+    policy = RetryPolicy(attempts=2, backoff=0.01, max_delay=0.2)
+    with caplog.at_level(logging.INFO, logger="digest.collect"):
+        fetched = fetch(url, source="Busy", client=client, retry=policy)
+    assert fetched is not None and fetched.content == OK.body
+    assert caplog.messages == [
+        f"source 'Busy' ({url}): the server answered HTTP 503 Service Unavailable; "
+        "retrying in 0.2 s (try 2 of 2)"
+    ]
+    first, second = feed_server.requests_for("/busy")
+    assert second.at - first.at >= 0.2  # more than the 0.01 s backoff: Retry-After counted
