@@ -1,10 +1,10 @@
 """SMTP delivery: one connection per SmtpSender, and a rate limit shared by many of them.
 
     RateLimiter   spaces hand-offs under a per-second and a per-hour limit; thread-safe
-    SmtpSender    one reused connection; STARTTLS/TLS, login, retries with backoff,
-                  reconnect on drop; a 5xx is final for its recipient
+    SmtpSender    one reused connection; STARTTLS/TLS, login, retries with backoff
+                  (tenacity), reconnect on drop; a 5xx is final for its recipient
 
-`smtp_pool.PooledSender` runs several SmtpSenders in threads behind one RateLimiter.
+`_pool.PooledSender` runs several SmtpSenders in threads behind one RateLimiter.
 """
 
 from __future__ import annotations
@@ -18,6 +18,8 @@ from collections import deque
 from collections.abc import Callable
 from types import TracebackType
 from typing import Self
+
+import tenacity
 
 from ..config import SmtpSettings
 from ..errors import DeliveryError, SmtpAuthError
@@ -134,6 +136,8 @@ class SmtpSender:
         self._sign = sign
         self._conn: smtplib.SMTP | None = None
         self._broken: DeliveryError | None = None
+        self._has_reconnected = False
+        """Whether the message being sent has had its free reconnect."""
 
     def __enter__(self) -> Self:
         return self
@@ -167,59 +171,69 @@ class SmtpSender:
             raise type(broken)(text, hint=broken.hint) from broken
         if self._sign is not None:
             message = self._sign(message)
-        failures = 0
-        has_reconnected = False
-        while True:
-            self._limiter.wait()
-            try:
-                conn = self._connection()
-            except (smtplib.SMTPException, OSError, DeliveryError) as exc:
-                error, is_retryable = self._connect_error(exc)
-                failures += 1
-                if not is_retryable or failures >= self._attempts:
-                    self._broken = error
-                    if error is exc:
-                        raise
-                    raise error from exc
-                self._pause(failures, message, str(error))
-                continue
-            try:
-                self._transact(conn, message)
-            except (smtplib.SMTPException, OSError) as exc:
-                if not isinstance(
-                    exc, smtplib.SMTPResponseException | smtplib.SMTPRecipientsRefused
-                ):
-                    self._drop()  # a timeout or a closed socket leaves the session in doubt
-                is_dropped = isinstance(exc, smtplib.SMTPServerDisconnected) and not _is_timeout(
-                    exc
-                )
-                if is_dropped and not has_reconnected:
-                    has_reconnected = True  # servers close idle connections: one free retry
-                    log.info("the SMTP server %s closed the connection; reconnecting", self._where)
-                    continue
-                error, is_retryable = self._transaction_error(exc, message)
-                failures += 1
-                if not is_retryable or failures >= self._attempts:
-                    raise error from exc
-                log.debug("%s", error)  # it names the recipient
-                self._pause(failures, message, "the server did not take it")
-                continue
-            log.info("sent %s via %s", message.message_id, self._where)
-            log.debug("sent %s to %s", message.message_id, message.to)
-            return
+        retrying = tenacity.Retrying(
+            stop=tenacity.stop_after_attempt(self._attempts),
+            wait=tenacity.wait_exponential(multiplier=self._backoff, max=self._max_backoff),
+            retry=tenacity.retry_if_exception_type(_Retry),
+            before_sleep=lambda state: self._log_retry(message, state),
+            sleep=self._sleep,
+            reraise=True,
+        )
+        self._has_reconnected = False
+        try:
+            retrying(self._attempt, message)
+        except _Retry as exc:  # the last attempt failed too
+            if exc.is_connect:
+                self._broken = exc.error
+            raise exc.error from exc.__cause__
+        log.info("sent %s via %s", message.message_id, self._where)
+        log.debug("sent %s to %s", message.message_id, message.to)
 
-    def _pause(self, failures: int, message: Message, reason: str) -> None:
-        """Wait before the next attempt: backoff doubles each time, up to max_backoff."""
-        delay = min(self._backoff * 2 ** (failures - 1), self._max_backoff)
+    def _attempt(self, message: Message) -> None:
+        """One attempt: a connection, then the transaction; _Retry if another may succeed."""
+        self._limiter.wait()
+        try:
+            conn = self._connection()
+        except (smtplib.SMTPException, OSError, DeliveryError) as exc:
+            error, is_retryable = self._connect_error(exc)
+            if is_retryable:
+                raise _Retry(error, is_connect=True) from exc
+            self._broken = error
+            if error is exc:
+                raise
+            raise error from exc
+        try:
+            self._transact(conn, message)
+            return
+        except (smtplib.SMTPException, OSError) as exc:
+            if not isinstance(exc, smtplib.SMTPResponseException | smtplib.SMTPRecipientsRefused):
+                self._drop()  # a timeout or a closed socket leaves the session in doubt
+            is_dropped = isinstance(exc, smtplib.SMTPServerDisconnected) and not _is_timeout(exc)
+            if not is_dropped or self._has_reconnected:
+                error, is_retryable = self._transaction_error(exc, message)
+                if is_retryable:
+                    raise _Retry(error, is_connect=False) from exc
+                raise error from exc
+        # Servers close idle connections: one free reconnect per message, not an attempt.
+        self._has_reconnected = True
+        log.info("the SMTP server %s closed the connection; reconnecting", self._where)
+        self._attempt(message)
+
+    def _log_retry(self, message: Message, state: tenacity.RetryCallState) -> None:
+        """Say why message is not sent yet and when the next attempt comes."""
+        assert state.outcome is not None and state.next_action is not None
+        failure = state.outcome.exception()
+        assert isinstance(failure, _Retry)
+        if not failure.is_connect:
+            log.debug("%s", failure.error)  # it names the recipient
         log.warning(
             "%s not sent yet: %s; retrying in %.2f s (attempt %d of %d)",
             message.message_id,
-            reason,
-            delay,
-            failures + 1,
+            failure.error if failure.is_connect else "the server did not take it",
+            state.next_action.sleep,
+            state.attempt_number + 1,
             self._attempts,
         )
-        self._sleep(delay)
 
     def _connection(self) -> smtplib.SMTP:
         """The open connection, or a new one: connected, TLS as configured, logged in."""
@@ -348,6 +362,16 @@ class SmtpSender:
             return DeliveryError(text, hint=_CONNECT_HINT), True
         text = f"lost the connection to the SMTP server {where} while sending to {to}"
         return DeliveryError(f"{text}: {exc.strerror or exc}", hint=_CONNECT_HINT), True
+
+
+class _Retry(Exception):
+    """A failed attempt that a later one may cure; error is what the user sees at the end."""
+
+    def __init__(self, error: DeliveryError, *, is_connect: bool) -> None:
+        super().__init__(str(error))
+        self.error = error
+        self.is_connect = is_connect
+        """True when connecting (or logging in) failed, before any transaction."""
 
 
 def _is_timeout(exc: BaseException) -> bool:
