@@ -357,7 +357,8 @@ def _read_capped(response: httpx.Response, *, where: str, max_bytes: int, deadli
 def _retry_after(value: str | None) -> float:
     """The seconds a Retry-After header asks for; 0 for none or an HTTP date (not honoured)."""
     value = (value or "").strip()
-    return float(value) if value.isdigit() else 0.0
+    # isdigit() alone also takes "²", which float() refuses: a hostile header would crash.
+    return float(value) if value.isascii() and value.isdigit() else 0.0
 
 
 def _hint_for_status(status: int) -> str:

@@ -34,3 +34,14 @@ def test_retry_after_is_honoured_up_to_the_cap(
     ]
     first, second = feed_server.requests_for("/busy")
     assert second.at - first.at >= 0.2  # more than the 0.01 s backoff: Retry-After counted
+
+
+@pytest.mark.parametrize("value", ["Wed, 21 Oct 2026 07:28:00 GMT", "\u00b2", "-1", ""])
+def test_a_retry_after_that_is_no_count_of_seconds_leaves_the_backoff(
+    feed_server: FeedServer, client: httpx.Client, value: str
+) -> None:
+    url = feed_server.serve("/busy", Reply(status=503, headers={"Retry-After": value}), OK)
+    policy = RetryPolicy(attempts=2, backoff=0.01, max_delay=5.0)
+    assert fetch(url, source="Busy", client=client, retry=policy) is not None
+    first, second = feed_server.requests_for("/busy")
+    assert second.at - first.at < 1.0
