@@ -5,5 +5,15 @@ from __future__ import annotations
 from ._collect import ValidatorStore, Wanted
 from ._fetch import fetch, http_client, is_http_url
 from ._gather import gather
+from ._opml import OpmlFeed, read_opml
 
-__all__ = ["ValidatorStore", "Wanted", "fetch", "gather", "http_client", "is_http_url"]
+__all__ = [
+    "OpmlFeed",
+    "ValidatorStore",
+    "Wanted",
+    "fetch",
+    "gather",
+    "http_client",
+    "is_http_url",
+    "read_opml",
+]
