@@ -1,10 +1,10 @@
 """A list's sources as an admin sees them: import them from OPML, list them, test them now.
 
-`import_opml` appends feed sources to a list in the config file, editing it with tomlkit
-so that comments and layout stay, and writing it atomically (a crash leaves the old
-file or the new one, never half of each). `list_sources` joins the config with each
-source's last fetch from the state file; `probe_sources` fetches every source now and
-records nothing.
+`import_opml` reads the feeds with collect's `read_opml` and appends them to a list in
+the config file, editing it with tomlkit so that comments and layout stay, and writing
+it atomically (a crash leaves the old file or the new one, never half of each).
+`list_sources` joins the config with each source's last fetch from the state file;
+`probe_sources` fetches every source now and records nothing.
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ import logging
 import os
 import tempfile
 import tomllib
-import xml.etree.ElementTree as ElementTree
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -23,7 +22,7 @@ from typing import Any
 import tomlkit
 from tomlkit.exceptions import TOMLKitError
 
-from ..collect import gather, http_client, is_http_url
+from ..collect import gather, http_client, is_http_url, read_opml
 from ..config import Settings, SourceSettings
 from ..errors import ConfigError
 from ..state import FetchStatus, StateStore
@@ -63,7 +62,7 @@ class SourceProbe:
 def import_opml(settings: Settings, opml_path: Path, list_name: str | None) -> ImportReport:
     """Append the OPML file's feeds to a list in the config; skip those it already has."""
     item = settings.one_list(list_name)
-    feeds = _read_opml(opml_path)
+    feeds = read_opml(opml_path)
     config_path = settings.config_path
     try:
         text = config_path.read_text(encoding="utf-8")
@@ -76,7 +75,8 @@ def import_opml(settings: Settings, opml_path: Path, list_name: str | None) -> I
     added: list[str] = []
     skipped: list[str] = []
     new_tables = []
-    for title, url in feeds:
+    for feed in feeds:
+        title, url = feed.title, feed.url
         if not is_http_url(url):
             skipped.append(f"{title} ({url}): not an http(s) URL")
             continue
@@ -145,37 +145,6 @@ def probe_sources(
                 for g in gathered
             )
     return tuple(results)
-
-
-def _read_opml(path: Path) -> list[tuple[str, str]]:
-    """(title, xmlUrl) of every feed outline in an OPML file, nested ones included."""
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read the OPML file: {exc.strerror}.") from exc
-    if b"<!ENTITY" in data or b"<!DOCTYPE" in data:
-        # Entity tricks (billion laughs, external files) have no place in a feed list.
-        raise ConfigError(
-            f"{path}: the OPML file declares a DOCTYPE or entities; refusing to read it.",
-            hint="export the subscriptions again from your feed reader",
-        )
-    try:
-        root = ElementTree.fromstring(data)
-    except ElementTree.ParseError as exc:
-        raise ConfigError(
-            f"{path}: not a well-formed OPML file: {exc}.",
-            hint="export the subscriptions again from your feed reader",
-        ) from exc
-    if root.tag.lower() != "opml":
-        raise ConfigError(f"{path}: not an OPML file (the root element is <{root.tag}>).")
-    feeds = []
-    for outline in root.iter("outline"):
-        attributes = {key.lower(): value for key, value in outline.attrib.items()}
-        url = attributes.get("xmlurl", "").strip()
-        if url:
-            title = " ".join((attributes.get("title") or attributes.get("text") or "").split())
-            feeds.append((title, url))
-    return feeds
 
 
 def _list_table(document: Any, config_path: Path, list_name: str) -> Any:
