@@ -219,3 +219,110 @@ def test_every_language_works_without_nltk_data(language: str) -> None:
     # sumy's Polish and Greek stemmers need extra packages and Turkish has none: the
     # words are then just lower-cased, and nothing ever asks NLTK for punkt.
     assert len(key_points(GERMAN, language=language)) == 3
+
+
+SAMPLES: dict[str, list[list[str]]] = json.loads(
+    (Path(__file__).parents[1] / "data" / "languages" / "samples.json").read_text(encoding="utf-8")
+)
+
+
+@pytest.mark.parametrize("code", sorted(SAMPLES))
+def test_every_script_is_split_into_its_sentences(code: str) -> None:
+    # One test per language of the samples: Latin, Cyrillic, Greek, Arabic, Hebrew,
+    # Devanagari, Hangul, and Han and kana without spaces (ideographic and fullwidth stops).
+    joiner = "" if code in ("zh", "ja") else " "
+    for sentences in SAMPLES[code]:
+        assert Tokenizer(code).to_sentences(joiner.join(sentences)) == tuple(sentences)
+
+
+def test_a_chinese_paragraph_gives_sentences_not_the_whole_paragraph() -> None:
+    text = "".join(SAMPLES["zh"][0])
+    points = key_points(text, points=2, language="zh")
+    assert len(points) == 2
+    assert set(points) <= set(SAMPLES["zh"][0])
+
+
+def test_a_text_without_a_final_stop_still_gives_its_sentences() -> None:
+    text = "Hey friends! The new prints are now up for preorder. You can check them out"
+    assert key_points(text) == ("The new prints are now up for preorder.",)
+    line = "Police arrested a man after a break-in at the city museum on Sunday night"
+    assert key_points(line) == (line,)
+
+
+def test_an_article_on_one_line_ending_in_a_caption_or_teaser_gives_key_points() -> None:
+    body = " ".join(TEXT.split("\n\n")[1:3])
+    for tail in (
+        " Flying high: the kite over the harbour on Sunday",
+        " Read the full story at https://example.org/harbour",
+        " The harbour master later told reporters that the repairs would cost",
+    ):
+        points = key_points(body + tail, points=2)
+        assert len(points) == 2
+        assert all(p in sentences_of(body) for p in points)
+
+
+@pytest.mark.parametrize(
+    "clutter",
+    [
+        "Thank you for reading this post, don't forget to subscribe!",
+        "Scroll down for video.",
+        "Flying high: Half of the six-kilometre-long kite took to the sky over the harbour.",
+        "Click here to read the full report of the harbour master on the storm.",
+        "Sign up for our newsletter to get the harbour news in your inbox every day.",
+        "Lesen Sie auch: Warum der Hafen von Portsmouth so oft überflutet wird.",
+        "Abonnez-vous à notre lettre d'information pour ne rien manquer du port.",
+        "Читайте также: почему гавань Портсмута так часто затапливает.",
+        "CNN's Jane Doe and John Roe contributed to this report.",
+    ],
+)
+def test_captions_calls_to_action_and_furniture_are_never_key_points(clutter: str) -> None:
+    body = TEXT.split("\n\n")[1:5]
+    text = "\n\n".join([body[0], clutter, *body[1:]])
+    algorithms: tuple[Algorithm, ...] = ("digest", "lead", "lexrank")
+    for algorithm in algorithms:
+        assert clutter not in key_points(text, points=20, algorithm=algorithm)
+
+
+def test_a_quote_after_said_and_a_dateline_label_are_not_captions() -> None:
+    said = 'The harbour master said: "We have never seen the water rise this fast here."'
+    dateline = "PORTSMOUTH: A storm flooded the old harbour overnight and closed the road."
+    points = key_points(f"{dateline} {said}", points=5)
+    assert points == (dateline, said)
+
+
+def test_headings_are_known_by_what_they_are() -> None:
+    text = "\n\n".join(
+        [
+            "Storm Floods the Old Harbour",
+            TEXT.split("\n\n")[1],
+            "What Comes Next",
+            TEXT.split("\n\n")[2],
+        ]
+    )
+    points = key_points(text, points=10, algorithm="lead")
+    assert "Storm Floods the Old Harbour" not in points
+    assert "What Comes Next" not in points
+    assert len(points) == 3
+
+
+def test_an_author_box_after_the_byline_is_not_a_key_point() -> None:
+    text = "\n\n".join(
+        [
+            *TEXT.split("\n\n")[1:3],
+            "By Harbourwatch",
+            "Harbourwatch is an independent news site that covers ports, ships and the sea.",
+        ]
+    )
+    assert not any("independent news site" in p for p in key_points(text, points=20))
+
+
+def test_the_sample_page_gives_no_clutter_and_no_title(shared_dir: Path) -> None:
+    text = (shared_dir / "samples" / "000_f5ad79b2fe2ac392.txt").read_text(encoding="utf-8")
+    title = text.splitlines()[0]
+    article = text[: text.index("By Naija247news")]
+    for points in (3, 5, 10, 20):
+        chosen = key_points(text, points=points)
+        assert len(chosen) == points
+        assert title not in chosen
+        assert all(p in article for p in chosen), chosen
+        assert not any("subscribe" in p or p == "New Strategic Alliance" for p in chosen)
