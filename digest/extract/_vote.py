@@ -9,6 +9,7 @@ second text confirms them (most of their word 3-grams occur in it), and so are t
 headings, paragraphs and quotes that lie between confirmed blocks; rows of layout tables
 and anything outside the confirmed span go. When the two disagree about what the
 article is, one of them failed and the vote would only cut: trafilatura's text stands.
+So it does when the second text is a sidebar: it confirms far less prose than it leaves.
 
 No library combines extractors this way (trafilatura's own fallback picks one whole
 output or the other), hence this module.
@@ -35,6 +36,11 @@ _CONFIRMED_SHARE = 0.5
 _AGREEMENT = 0.5
 _MIN_COVER = 0.1
 _GRAM = 3
+# A block of this many words is prose (a paragraph of the article, a teaser's standfirst).
+_PROSE_WORDS = 12
+# Reader comments are prose that the vote rightly leaves out, often as much as the article
+# (1x is too strict for a page of readers' views); a sidebar leaves out far more.
+_SIDEBAR_RATIO = 2.0
 # Sentences end in a stop (or a closing quote after one); a block of several is trimmed
 # sentence by sentence, since a table cell may hold an article and its sidebar together.
 _SENTENCE_BREAK = re.compile(r"(?<=[.!?\u2026\u3002\uff01\uff1f\"\u201d\u00bb])\s+")
@@ -60,7 +66,7 @@ def vote(parts: Sequence[Part], second: str) -> list[Part]:
     grams = _grams(second_tokens)
     confirmed = [_is_confirmed(part.text, grams) for part in parts]
     chosen = [i for i, is_confirmed in enumerate(confirmed) if is_confirmed]
-    if not chosen:
+    if not chosen or _is_sidebar(parts, confirmed):
         return list(parts)
     first, last = chosen[0], chosen[-1]
     kept: list[Part] = []
@@ -72,6 +78,16 @@ def vote(parts: Sequence[Part], second: str) -> list[Part]:
             # readability drops; after it, embedded posts (quotes) that close an article.
             kept.append(part)
     return kept
+
+
+def _is_sidebar(parts: Sequence[Part], confirmed: Sequence[bool]) -> bool:
+    """True when the second extractor confirmed far less of the prose than it left out:
+    it took a box of short promotions for the article, and trafilatura's text stands."""
+    prose = [len(_TOKEN.findall(part.text)) for part in parts]
+    prose = [n if n >= _PROSE_WORDS else 0 for n in prose]
+    kept = sum(n for n, c in zip(prose, confirmed, strict=True) if c)
+    left = sum(prose) - kept
+    return left > _SIDEBAR_RATIO * kept
 
 
 def _grams(tokens: Sequence[str]) -> set[tuple[str, ...]]:

@@ -71,3 +71,13 @@ def test_a_second_text_that_covers_only_a_sliver_changes_nothing() -> None:
     long_article = [Part(f"{LEAD} Paragraph {i} goes on.", "paragraph") for i in range(30)]
     parts = [*long_article, Part(BODY, "paragraph")]
     assert vote(parts, BODY) == parts
+
+
+def test_a_box_of_promotions_taken_for_the_article_changes_nothing() -> None:
+    promos = [
+        "Enter here for your chance to win two tickets to the show in town this week.",
+        "Take the news with you on your phone by opening our mobile site on the go.",
+    ]
+    story = [LEAD + " " + BODY, END + " " + BODY, BODY + " " + LEAD, END + " " + LEAD]
+    parts = [*(Part(text, "paragraph") for text in story), *(Part(t, "paragraph") for t in promos)]
+    assert vote(parts, "\n".join(promos)) == parts
