@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 log = logging.getLogger(__package__)
 
-__all__ = ["Block", "CleanText", "clean_text"]
+__all__ = ["Block", "CleanText", "clean_text", "is_furniture"]
 
 Block = tuple[str, bool]
 """One paragraph of output and whether it is a heading."""
@@ -108,6 +108,14 @@ _FURNITURE = re.compile(
     """,
     re.IGNORECASE | re.VERBOSE,
 )
+
+
+def is_furniture(line: str) -> bool:
+    """True for a short line of site furniture: copyright, consent, "Read more:", "Click here".
+
+    The HTML extraction drops such lines from the main text too.
+    """
+    return _count_words(line) <= _FURNITURE_MAX_WORDS and bool(_FURNITURE.search(line))
 
 
 @dataclass(frozen=True, slots=True)

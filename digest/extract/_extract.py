@@ -23,7 +23,7 @@ from trafilatura.settings import Document
 
 from ..models import Article, BodyFormat, RawArticle
 from ..text import detect_language
-from ._clean import Block, clean_text
+from ._clean import Block, clean_text, is_furniture
 from ._comments import drop_comments
 from ._vote import Kind, Part, vote
 
@@ -141,6 +141,7 @@ def _page_blocks(html: str, url: str | None) -> tuple[str, list[Block]]:
         return title, _plain_blocks(second) if second is not None else []
     if second is not None:
         parts = vote(parts, second.text_content())
+    parts = [part for part in parts if not is_furniture(part.text)]
     return title, _as_blocks(drop_comments(parts))
 
 

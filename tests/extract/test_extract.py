@@ -349,3 +349,22 @@ def test_lines_that_are_one_link_inside_the_article_are_left_out() -> None:
     paragraphs = main_text(page, "html").text.split("\n\n")
     assert paragraphs[-4:] == [PARAGRAPH, SECOND, sentence, THIRD]
     assert not any("CLICK HERE" in p or "MUSEUM" in p for p in paragraphs)
+
+
+def test_furniture_lines_inside_the_article_are_left_out() -> None:
+    body = "".join(
+        f"<p>{text}</p>"
+        for text in (
+            PARAGRAPH,
+            "READ MORE: Museum reopens after a long renovation",
+            SECOND,
+            THIRD,
+            "© 2024 The City News Agency. All rights reserved.",
+        )
+    )
+    page = (
+        "<!DOCTYPE html><html><head><title>Trams</title></head><body><article>"
+        f"<h1>Council backs tram expansion</h1>{body}</article></body></html>"
+    )
+    paragraphs = main_text(page, "html").text.split("\n\n")
+    assert paragraphs[-3:] == [PARAGRAPH, SECOND, THIRD]
