@@ -16,7 +16,7 @@ import httpx
 from ..config import SourceSettings
 from ..errors import SourceError
 from ..models import RawArticle
-from ._feeds import TAG_RE, clip
+from ._feeds import TAG_RE, plain_title
 from ._fetch import (
     DEFAULT_RETRY,
     MAX_BYTES,
@@ -50,11 +50,16 @@ class ValidatorStore(Protocol):
 
 
 def html_title(markup: str) -> str:
-    """The page's <title>, else its first <h1>, as plain text; "" when it has neither."""
+    """The page's <title>, else its first <h1>, as plain text; "" when it has neither.
+
+    Entities are decoded before the markup check, not after: ``&lt;script&gt;`` in a
+    title is decoded to ``<script>``, and that loses its markup as any feed title does
+    (plain_title), so a reader never sees a tag, escaped or not, in a title.
+    """
     for pattern in (_TITLE_RE, _H1_RE):
         match = pattern.search(markup)
         if match:
-            title = clip(html.unescape(TAG_RE.sub(" ", match.group(1))))
+            title = plain_title(html.unescape(TAG_RE.sub(" ", match.group(1))))
             if title:
                 return title
     return ""

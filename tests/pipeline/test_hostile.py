@@ -358,3 +358,35 @@ def test_the_same_article_is_sent_once(tmp_path: Path, feed_server: FeedServer) 
     second = run(settings, now=later)
     assert second.lists[0].articles == 0 and second.lists[0].sent == 0
     assert len(sent(settings)) == 1
+
+
+def test_encoded_markup_in_page_titles_never_reaches_the_email(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    # Entities are decoded first, then the title loses its markup: "&lt;script&gt;" is a
+    # tag once decoded, and "a &lt; b" is text. Five pages make a table of contents.
+    titles = (
+        "&lt;script&gt;alert(19)&lt;/script&gt;Harbour &lt;b&gt;notes&lt;/b&gt;",
+        "&lt;img src=x onerror=alert(20)&gt;Reservoir count",
+        "Depot &amp; workshop",
+        "Prices: 3 &lt; 5",
+        "Library hours",
+    )
+    sources = []
+    for number, title in enumerate(titles):
+        page = (
+            f"<html><head><title>{title}</title></head><body><p>{story(number)}</p></body></html>"
+        )
+        url = feed_server.serve(f"/p{number}", xml_reply(page.encode(), "text/html"))
+        sources.append({"name": f"Page {number}", "type": "page", "url": url})
+    settings = make_settings(tmp_path, sources)
+    report = run(settings, now=NOW)
+    assert report.lists[0].articles == 5 and report.lists[0].sent == 1
+    html, text = parts(sent(settings)[0])
+    for content in (html.lower(), text.lower()):
+        for bad in ("<script", "&lt;script", "alert(19)", "<img", "&lt;img", "alert(20)", "<b>"):
+            assert bad not in content, bad
+    for shown in ("Harbour notes", "Reservoir count", "Prices: 3 &lt; 5", "Depot &amp; workshop"):
+        assert html.count(shown) >= 2, shown  # the table of contents and the item
+    for shown in ("Harbour notes", "Reservoir count", "Prices: 3 < 5", "Depot & workshop"):
+        assert text.count(shown) >= 2, shown
