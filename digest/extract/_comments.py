@@ -1,14 +1,16 @@
-"""Reader comments after an article, found by their shape rather than by a site's markup.
+"""Reader comments after an article, found by standard markup and by their shape.
 
-trafilatura drops comment sections that their markup names (`id="comments"` and the
-like) and the second extractor's vote drops those that lie outside the article's node;
-what is left are comments in anonymous markup inside the article's container. Those have
-a shape of their own: after the article's prose comes a run of short dated lines ("Posted
-by Ann on 17 Jan 08, 1:19pm", "Gary at August 9, 2012 11:37 AM"), one per comment. The
-text is cut before the first short dated line after the prose (and the headings just
-before it) when at least `_MIN_DATED_LINES` such lines follow and most of the prose lies
-before it, so a date line under the headline, an "Updated at" line in an article's
-middle or a live blog's timed entries keep their article.
+trafilatura drops comment sections that a site's class names call comments
+(`id="comments"` and the like), and the second extractor's vote drops those that lie
+outside the article's node. Before either runs, `drop_comment_nodes` removes comments
+that the page declares by a standard: schema.org Comment microdata, or HTML's nested
+<article> elements. What is left are comments in anonymous markup inside the article's
+container. Those have a shape of their own: after the article's prose comes a run of
+short dated lines ("Posted by Ann on 17 Jan 08, 1:19pm", "Gary at August 9, 2012 11:37
+AM"), one per comment. The text is cut before the first short dated line after the prose
+(and the headings just before it) when at least `_MIN_DATED_LINES` such lines follow and
+most of the prose lies before it, so a date line under the headline, an "Updated at" line
+in an article's middle or a live blog's timed entries keep their article.
 """
 
 from __future__ import annotations
@@ -16,9 +18,24 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+import lxml.html
+from lxml import etree
+
 from ._vote import Part
 
-__all__ = ["drop_comments"]
+__all__ = ["drop_comment_nodes", "drop_comments"]
+
+# Comments that the page's markup declares as such by a standard, not by a site's class
+# names: schema.org microdata (Comment, UserComments, itemprop="comment"), and HTML's
+# own rule that a comment on an article is an <article> nested in it.
+_DECLARED = etree.XPath(
+    "//*[contains(@itemtype, 'schema.org/Comment')"
+    " or contains(@itemtype, 'schema.org/UserComments')"
+    " or @itemprop = 'comment' or @itemprop = 'comments']"
+)
+_NESTED_ARTICLES = etree.XPath("//article[ancestor::article]")
+# A nested <article> this big is the article itself in a page-wide wrapper, not a comment.
+_NESTED_MAX_SHARE = 0.5
 
 _TOKEN = re.compile(r"\w+")
 _MONTH = (
@@ -43,6 +60,29 @@ _PROSE_MIN_WORDS = 12
 # comment, or two comments) and this share of the prose before it.
 _MIN_DATED_LINES = 2
 _PROSE_BEFORE = 0.6
+
+
+def drop_comment_nodes(tree: lxml.html.HtmlElement) -> bool:
+    """Remove the comments the markup declares (see `_DECLARED`); True if it found any.
+
+    Nested articles count when an article holds two or more of them, each a minor part of
+    its text: a list of comments (or of related stories, which are not the article either).
+    """
+    found: list[lxml.html.HtmlElement] = list(_DECLARED(tree))
+    by_parent: dict[lxml.html.HtmlElement, list[lxml.html.HtmlElement]] = {}
+    for article in _NESTED_ARTICLES(tree):
+        parent = next(article.iterancestors("article"))
+        by_parent.setdefault(parent, []).append(article)
+    for parent, nested in by_parent.items():
+        size = len(parent.text_content())
+        if len(nested) >= 2 and all(
+            len(n.text_content()) <= _NESTED_MAX_SHARE * size for n in nested
+        ):
+            found.extend(nested)
+    for element in found:
+        if element.getparent() is not None:
+            element.drop_tree()
+    return bool(found)
 
 
 def drop_comments(parts: Sequence[Part]) -> list[Part]:

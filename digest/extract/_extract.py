@@ -24,7 +24,7 @@ from trafilatura.settings import Document
 from ..models import Article, BodyFormat, RawArticle
 from ..text import detect_language
 from ._clean import Block, clean_text, is_furniture
-from ._comments import drop_comments
+from ._comments import drop_comment_nodes, drop_comments
 from ._vote import Kind, Part, vote
 
 log = logging.getLogger(__package__)
@@ -129,9 +129,11 @@ def _html_blocks(html: str, url: str | None) -> tuple[str, list[Block]]:
 
 def _page_blocks(html: str, url: str | None) -> tuple[str, list[Block]]:
     """Title and main-text blocks of a whole page."""
+    tree = _parse(html)
+    if tree is not None and drop_comment_nodes(tree):
+        html = lxml.html.tostring(tree, encoding="unicode")
     # A whole page goes to trafilatura as text, which it is tuned for.
     parts = _trafilatura_parts(html, url)
-    tree = _parse(html)
     if tree is None:
         return "", _as_blocks(parts)
     title = _title(tree)

@@ -68,3 +68,50 @@ def test_comments_in_anonymous_markup_inside_the_article_stay_out_of_its_text() 
     assert found[-len(ARTICLE) :] == ARTICLE
     assert "Your views" not in found
     assert found[0] in ("Council backs tram expansion", ARTICLE[0])
+
+
+READERS = [
+    "I have always loved trams, and this plan will make the city a far better place to live.",
+    "Buses are cheaper and more flexible; the council is wasting money on a vanity project.",
+    "Will the new line reach the hospital? Nobody in the council seems able to say so far.",
+]
+
+
+def page_with_comments(comments: str) -> str:
+    article = "".join(f"<p>{text}</p>" for text in ARTICLE)
+    return (
+        "<!DOCTYPE html><html><head><title>Trams</title></head><body>"
+        f"<article><h1>Trams</h1>{article}<section>{comments}</section></article></body></html>"
+    )
+
+
+def test_comments_as_articles_nested_in_the_article_stay_out_of_its_text() -> None:
+    comments = "".join(
+        f'<article class="note"><footer><b>Reader {i}</b> said:</footer><p>{text}</p></article>'
+        for i, text in enumerate(READERS)
+    )
+    text = main_text(page_with_comments(comments), "html").text
+    assert all(paragraph in text for paragraph in ARTICLE)
+    assert not any(reader in text for reader in READERS)
+
+
+def test_comments_marked_up_as_schema_org_comments_stay_out_of_its_text() -> None:
+    comments = "".join(
+        '<div itemprop="comment" itemscope itemtype="https://schema.org/Comment">'
+        f'<span itemprop="author">Reader {i}</span><p itemprop="text">{text}</p></div>'
+        for i, text in enumerate(READERS)
+    )
+    text = main_text(page_with_comments(comments), "html").text
+    assert all(paragraph in text for paragraph in ARTICLE)
+    assert not any(reader in text for reader in READERS)
+
+
+def test_an_article_nested_in_a_page_wide_article_is_the_article() -> None:
+    article = "".join(f"<p>{text}</p>" for text in ARTICLE)
+    related = f"<article><p>{READERS[0]}</p></article>"
+    page = (
+        "<!DOCTYPE html><html><head><title>Trams</title></head><body><article>"
+        f"<article><h1>Trams</h1>{article}</article>{related}</article></body></html>"
+    )
+    text = main_text(page, "html").text
+    assert all(paragraph in text for paragraph in ARTICLE)
