@@ -214,7 +214,10 @@ def _read_feed_file(path: Path, where: str, *, max_bytes: int) -> bytes:
 
 
 def _feed_articles(source: str, feed: Feed, where: str) -> list[RawArticle]:
-    if not feed.entries:
+    # An entry with nothing in it is still reported (as empty), unless the document broke
+    # off: then the parser's empty entries are fragments, and the source has failed.
+    has_content = any(e.title or e.body or e.links or e.id for e in feed.entries)
+    if not feed.entries or (feed.problem and feed.is_problem_fatal and not has_content):
         if feed.looks_like_html and not feed.version:
             raise SourceError(
                 f"{where}: got a web page (HTML), not a feed",

@@ -8,7 +8,6 @@ modules import it (collect.py; pages.py and folders.py for the title helpers).
 from __future__ import annotations
 
 import calendar
-import codecs
 import html
 import json
 import logging
@@ -28,26 +27,60 @@ log = logging.getLogger(__package__)
 TAG_RE = re.compile(r"<[^>]*>")
 """An HTML tag, for cheap title clean-up (the extract stage does the real work)."""
 TITLE_MAX = 300
+UNTITLED_MAX = 70
+"""Characters of its text that name an entry without a title (as rss2email does)."""
+_ACTIVE = ("script", "style", "iframe", "object", "template")
 _ACTIVE_RE = re.compile(
-    r"<(script|style|iframe|object|template)\b.*?(?:</\1\s*>|\Z)", re.IGNORECASE | re.DOTALL
+    r"<(script|style|iframe|object|template)\b[^>]*>.*?</\1\s*>", re.IGNORECASE | re.DOTALL
 )
+_ACTIVE_START_RE = re.compile(r"<(?:script|style|iframe|object|template)\b", re.IGNORECASE)
 # A tag starts with a letter right after "<" ("a < b" is not one), so text survives.
-_STRICT_TAG_RE = re.compile(r"</?[A-Za-z][A-Za-z0-9:-]*(?:\s[^<>]*)?/?>")
+_STRICT_TAG_RE = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9:-]*)(\s[^<>]*)?(/?)>")
+# Names that never stay in a title as text, even alone: they are active or embed content.
+_UNSAFE = frozenset(
+    (*_ACTIVE, "embed", "svg", "math", "form", "input", "button", "link", "meta", "base")
+)
+_VOID = frozenset(("br", "hr", "img", "wbr"))
 
 
 def plain_title(text: str) -> str:
     """A title without markup: never any script, handler or tag, even in "plain text" titles.
 
     RSS titles are plain text by the spec, yet feeds put markup in them and readers show
-    them as HTML; an email must not carry "<script>" even as escaped text.
+    them as HTML; an email must not carry "<script>" even as escaped text. A lone
+    ``<name>`` that no closing tag answers, with no attributes, is the title's own words
+    ("History of the <blink> tag", "List<T>") and stays, unless it names active content;
+    a closing tag is never words.
     """
-    return clip(_STRICT_TAG_RE.sub(" ", _ACTIVE_RE.sub(" ", text)))
+    text = _ACTIVE_RE.sub(" ", text)
+    closers = {m[2].lower() for m in _STRICT_TAG_RE.finditer(text) if m[1]}
+
+    def markup(match: re.Match[str]) -> str:
+        name = match[2].lower()
+        is_bare = not (match[1] or match[3] or match[4])  # no "/", no attributes
+        is_words = is_bare and name not in _UNSAFE | _VOID and name not in closers
+        return match[0] if is_words else " "
+
+    text = _STRICT_TAG_RE.sub(markup, text)
+    return clip(_ACTIVE_START_RE.split(text, maxsplit=1)[0])  # an unclosed "<script src=…"
 
 
-def clip(text: str) -> str:
-    """Whitespace collapsed, cut at TITLE_MAX characters."""
+def clip(text: str, limit: int = TITLE_MAX) -> str:
+    """Whitespace collapsed, cut at `limit` characters (at a word boundary when it can)."""
     text = " ".join(text.split())
-    return text if len(text) <= TITLE_MAX else text[: TITLE_MAX - 1].rstrip() + "…"
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    if " " in cut[limit // 2 :]:
+        cut = cut.rsplit(" ", 1)[0]
+    return cut.rstrip() + "…"
+
+
+def title_from_text(body: str, body_format: BodyFormat) -> str:
+    """A name for an entry without a title: the start of its text, as feed readers show it."""
+    if body_format == "html":
+        body = html.unescape(TAG_RE.sub(" ", _ACTIVE_RE.sub(" ", body)))
+    return plain_title(clip(body, UNTITLED_MAX))
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,27 +113,46 @@ class Feed:
 
 _BENIGN_PROBLEMS = (feedparser.CharacterEncodingOverride, feedparser.NonXMLContentType)
 _BINARY_TYPES = ("image/", "audio/", "video/", "font/", "application/pdf", "application/zip")
-_BOMS = (codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+_JSON_TYPES = ("application/feed+json", "application/json")
+_WIDE = ("utf-32", "utf-16", "utf-32-be", "utf-32-le", "utf-16-be", "utf-16-le")
+"""UTF-32 and UTF-16, with a byte order mark first, then without (XML 1.0 Appendix F)."""
 
 
 def parse_feed(
     data: bytes, where: str, *, content_type: str, charset: str | None, base: str
 ) -> Feed:
-    """Any supported feed format, typed; SourceError for empty, binary or non-JSON-Feed JSON."""
-    head = data[:1024]
+    """Any supported feed format, typed; SourceError for empty, binary or non-JSON-Feed JSON.
+
+    The bytes decide between XML and JSON, not the Content-Type (servers send XML as
+    application/json, and JSON as text/plain). Relative links are resolved against
+    `base` (the feed's own URL), else against the feed's home page link: a local copy
+    of a site's feed links to the site.
+    """
     if not data.strip():
         raise SourceError(f"{where}: the feed is empty", hint="check the URL or file")
-    is_binary = b"\x00" in head and not head.startswith(_BOMS) and not head.startswith(b"<\x00")
+    start = data.lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
+    is_wide_xml = start not in (b"<", b"{") and _is_wide_xml(data[:64])
+    is_binary = b"\x00" in data[:1024] and start not in (b"<", b"{") and not is_wide_xml
     if content_type.startswith(_BINARY_TYPES) or is_binary:
         raise SourceError(
             f"{where}: got binary content ({content_type or 'unknown type'}), not a feed",
             hint="check that the URL points at the RSS, Atom or JSON feed",
         )
-    if content_type in ("application/feed+json", "application/json") or (
-        data.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{")
-    ):
+    if start == b"{" or (start != b"<" and not is_wide_xml and content_type in _JSON_TYPES):
         return _parse_json_feed(data, where, base=base)
     return _parse_xml_feed(data, content_type=content_type, charset=charset, base=base)
+
+
+def _is_wide_xml(head: bytes) -> bool:
+    """Whether the bytes are XML written in UTF-32 or UTF-16, with or without a BOM."""
+    for encoding in _WIDE:
+        try:
+            text = head[: len(head) // 4 * 4].decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        if text.lstrip("\ufeff \t\r\n").startswith("<") and "\x00" not in text:
+            return True
+    return False
 
 
 def _parse_xml_feed(data: bytes, *, content_type: str, charset: str | None, base: str) -> Feed:
@@ -114,6 +166,7 @@ def _parse_xml_feed(data: bytes, *, content_type: str, charset: str | None, base
     parsed: Any = feedparser.parse(bytes(data), response_headers=headers)
     problem = parsed.get("bozo_exception") if parsed.get("bozo") else None
     lowered = data[:1024].lower()
+    base = base or _home(_str((parsed.get("feed") or {}).get("link")))
     entries = (_feedparser_entry(entry, base) for entry in parsed.get("entries", []))
     return Feed(
         version=_str(parsed.get("version")),
@@ -123,8 +176,13 @@ def _parse_xml_feed(data: bytes, *, content_type: str, charset: str | None, base
         looks_like_html=content_type == "text/html"
         or b"<!doctype html" in lowered
         or b"<html" in lowered,
-        entries=tuple(e for e in entries if e.title or e.body or e.links),
+        entries=tuple(entries),
     )
+
+
+def _home(link: str) -> str:
+    """The feed's home page as a base for relative links, when it is an absolute http(s) URL."""
+    return link.strip() if re.match(r"https?://[^/\s]", link.strip(), re.IGNORECASE) else ""
 
 
 def _feedparser_entry(entry: Any, base: str) -> Entry:
@@ -151,7 +209,7 @@ def _feedparser_entry(entry: Any, base: str) -> Entry:
     return Entry(
         id=_str(entry.get("id")).strip(),
         links=tuple(urljoin(base, link) if base else link for link in links if link),
-        title=_entry_title(entry),
+        title=_entry_title(entry) or title_from_text(body, body_format),
         body=body,
         body_format=body_format,
         published=published,
@@ -191,10 +249,11 @@ def _parse_json_feed(data: bytes, where: str, *, base: str) -> Feed:
             f"{where}: this is JSON but not a JSON Feed (no jsonfeed.org version or no items)",
             hint="check that the URL points at the feed itself",
         )
+    base = base or _home(_str(document.get("home_page_url")))
     entries = []
     for item in document["items"]:
         if not isinstance(item, dict):
-            continue
+            item = {}  # an entry all the same: the run reports it as empty, not as nothing
         html_body, text_body = _str(item.get("content_html")), _str(item.get("content_text"))
         body_format: BodyFormat = "html" if html_body else "text"
         body = html_body or text_body or _str(item.get("summary"))
@@ -204,7 +263,7 @@ def _parse_json_feed(data: bytes, where: str, *, base: str) -> Feed:
             Entry(
                 id=str(raw_id).strip() if isinstance(raw_id, str | int) else "",
                 links=tuple(urljoin(base, link) if base else link for link in links if link),
-                title=plain_title(_str(item.get("title"))),
+                title=plain_title(_str(item.get("title"))) or title_from_text(body, body_format),
                 body=body,
                 body_format=body_format,
                 published=_iso_date(item.get("date_published") or item.get("date_modified")),
