@@ -291,11 +291,15 @@ def _echo_report(settings: Settings, report: pipeline.RunReport, is_dry_run: boo
             f"{item.list_name}: {count_words(item.articles, 'new article')}, {item.sent} sent, "
             f"{item.failed} failed, {item.pending} pending. {item.note}"
         )
-        if item.left_out and item.articles:
-            click.echo(f"  left out: {item.left_out_summary()} (-v names them)")
-        if logging.getLogger().isEnabledFor(logging.INFO):  # -v
+        is_verbose = logging.getLogger().isEnabledFor(logging.INFO)  # -v
+        if accounting := item.accounting():
+            hint = " (-v names those left out)" if item.left_out and not is_verbose else ""
+            click.echo(f"  {accounting}{hint}")
+        if is_verbose:
             for gone in item.left_out:
-                click.echo(f"  left out ({gone.reason}): {gone.title or gone.url} [{gone.source}]")
+                detail = f": {gone.detail}" if gone.detail else ""
+                name = gone.title or gone.url
+                click.echo(f"  left out ({gone.reason}{detail}): {name} [{gone.source}]")
         for error in item.source_errors:
             click.echo(f"  source failed: {error}", err=True)
         for error in item.delivery_errors[:20]:

@@ -57,11 +57,15 @@ def list_command(config: Path | None, list_name: str | None) -> None:
 @config_option
 @list_option
 def test_command(config: Path | None, list_name: str | None) -> None:
-    """Fetch every source now and say what it gives; nothing is recorded or sent."""
+    """Fetch every source now: its items, and how many the next edition would take in."""
     settings = load(config)
     results = pipeline.probe_sources(settings, now=now(), list_name=list_name)
     for result in results:
-        outcome = f"error: {result.error}" if result.error else f"{result.items} items"
+        outcome = (
+            f"error: {result.error}"
+            if result.error
+            else f"{result.items} items, {result.new} for the next edition"
+        )
         click.echo(f"{result.list_name}/{result.source.name}: {outcome}")
     if any(result.error for result in results):
         sys.exit(1)

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from ._collect import ValidatorStore, Wanted
+from ._collect import Unreadable, ValidatorStore, Wanted
 from ._fetch import fetch, http_client, is_http_url
-from ._gather import gather
+from ._gather import Gathered, gather
 from ._opml import OpmlFeed, read_opml
 
 __all__ = [
+    "Gathered",
     "OpmlFeed",
+    "Unreadable",
     "ValidatorStore",
     "Wanted",
     "fetch",

@@ -9,7 +9,8 @@
     page    one web page: a single RawArticle with the page's HTML (pages.py)
 
 A source that cannot be read raises SourceError for that source only; one bad file in
-a folder, one bad entry in a feed or one failed full-text page is logged and skipped.
+a folder is reported (Unreadable) and skipped, one failed full-text page keeps the
+feed's teaser. Every entry a feed has comes out, the empty and the repeated ones too.
 HTTP goes through fetch.py; gather.py collects many sources at once, politely.
 """
 
@@ -18,7 +19,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Executor
 from datetime import UTC, datetime
 from pathlib import Path
@@ -41,7 +42,7 @@ from ._fetch import (
     is_http_url,
     sniff_charset,
 )
-from ._folders import collect_folder
+from ._folders import Unreadable, collect_folder
 from ._fulltext import TEASER_WORDS, with_full_text
 from ._pages import ValidatorStore, collect_page
 
@@ -49,7 +50,9 @@ __all__ = [
     "MAX_BYTES",
     "HostGate",
     "RetryPolicy",
+    "Unreadable",
     "ValidatorStore",
+    "Wanted",
     "collect",
     "http_client",
 ]
@@ -58,8 +61,9 @@ log = logging.getLogger(__package__)
 
 _OLDEST = datetime.min.replace(tzinfo=UTC)
 
-Wanted = Callable[[RawArticle], bool]
-"""Tells collect which articles the caller will use, so only those get their full text."""
+Wanted = Callable[[Sequence[RawArticle]], Sequence[bool]]
+"""Given a source's articles (newest first), says which of them the caller will use, so
+only those get their full text."""
 
 
 def collect(
@@ -74,14 +78,19 @@ def collect(
     pages: Executor | None = None,
     is_wanted: Wanted | None = None,
     teaser_words: int = TEASER_WORDS,
+    on_unreadable: Callable[[Unreadable], None] | None = None,
 ) -> tuple[RawArticle, ...]:
-    """The source's articles, newest first, at most source.max_items; SourceError if it fails.
+    """Every article of the source, newest first; SourceError if the source fails.
 
-    Feed entries that are teasers (see fulltext.py) and that is_wanted accepts (all, when
-    it is None) get their linked page as body, fetched on the `pages` executor if given.
+    Nothing is left out here: an entry repeated in a feed comes as often as the feed has
+    it (the newest copy first), and what the caller keeps (source.max_items, what it has
+    sent) is the caller's decision, so that it can say what it left out and why. A file
+    that cannot be read goes to on_unreadable. Feed entries that are teasers (see
+    fulltext.py) and that is_wanted accepts (all, when it is None) get their linked page
+    as body, fetched on the `pages` executor if given.
     """
     if source.kind == "folder":
-        articles = collect_folder(source, max_bytes=max_bytes)
+        articles = collect_folder(source, max_bytes=max_bytes, on_unreadable=on_unreadable)
     elif source.kind == "feed":
         articles = _collect_feed(
             source,
@@ -107,15 +116,13 @@ def collect(
     ]
     # Stable sort: undated items keep their feed order, after the dated ones.
     articles.sort(key=lambda a: a.published or _OLDEST, reverse=True)
-    unique = {a.guid: a for a in reversed(articles)}  # a repeated guid: keep the newest copy
-    if len(unique) < len(articles):
-        log.info("source %r: dropped %d repeated entries", source.name, len(articles) - len(unique))
-        articles = [a for a in articles if unique[a.guid] is a]
-    result = articles[: source.max_items]
+    result = articles
     if source.kind == "feed" and source.full_text != "never":
+        wanted = is_wanted(result) if is_wanted is not None else [True] * len(result)
 
-        def full(article: RawArticle) -> RawArticle:
-            if is_wanted is not None and not is_wanted(article):
+        def full(pair: tuple[RawArticle, bool]) -> RawArticle:
+            article, is_used = pair
+            if not is_used:
                 return article
             return with_full_text(
                 article,
@@ -127,7 +134,8 @@ def collect(
                 gate=gate,
             )
 
-        result = list(pages.map(full, result) if pages else map(full, result))
+        pairs = list(zip(result, wanted, strict=True))
+        result = list(pages.map(full, pairs) if pages else map(full, pairs))
     log.info("collected %d articles from %s", len(result), source.name)
     return tuple(result)
 

@@ -8,6 +8,7 @@ modules import it (collect.py; pages.py and folders.py for the title helpers).
 from __future__ import annotations
 
 import calendar
+import codecs
 import html
 import json
 import logging
@@ -115,6 +116,7 @@ _BENIGN_PROBLEMS = (feedparser.CharacterEncodingOverride, feedparser.NonXMLConte
 _BINARY_TYPES = ("image/", "audio/", "video/", "font/", "application/pdf", "application/zip")
 _JSON_TYPES = ("application/feed+json", "application/json")
 _WIDE = ("utf-32", "utf-16", "utf-32-be", "utf-32-le", "utf-16-be", "utf-16-le")
+_WIDE_BOMS = (codecs.BOM_UTF32_BE, codecs.BOM_UTF32_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF16_LE)
 """UTF-32 and UTF-16, with a byte order mark first, then without (XML 1.0 Appendix F)."""
 
 
@@ -131,7 +133,7 @@ def parse_feed(
     if not data.strip():
         raise SourceError(f"{where}: the feed is empty", hint="check the URL or file")
     start = data.lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
-    is_wide_xml = start not in (b"<", b"{") and _is_wide_xml(data[:64])
+    is_wide_xml = start != b"{" and _is_wide_xml(data[:64])  # "<\x00" starts UTF-16LE
     is_binary = b"\x00" in data[:1024] and start not in (b"<", b"{") and not is_wide_xml
     if content_type.startswith(_BINARY_TYPES) or is_binary:
         raise SourceError(
@@ -140,7 +142,15 @@ def parse_feed(
         )
     if start == b"{" or (start != b"<" and not is_wide_xml and content_type in _JSON_TYPES):
         return _parse_json_feed(data, where, base=base)
-    return _parse_xml_feed(data, content_type=content_type, charset=charset, base=base)
+    # Bytes in UTF-16 or UTF-32 say so themselves (RFC 7303: the BOM wins); the old rule
+    # that text/xml without a charset is US-ASCII would make them unreadable.
+    return _parse_xml_feed(
+        data,
+        content_type=content_type,
+        charset=charset,
+        base=base,
+        is_sniffed=(is_wide_xml and not charset) or data.startswith(_WIDE_BOMS),
+    )
 
 
 def _is_wide_xml(head: bytes) -> bool:
@@ -155,12 +165,17 @@ def _is_wide_xml(head: bytes) -> bool:
     return False
 
 
-def _parse_xml_feed(data: bytes, *, content_type: str, charset: str | None, base: str) -> Feed:
-    """RSS or Atom through feedparser; the only place feedparser's untyped values are read."""
+def _parse_xml_feed(
+    data: bytes, *, content_type: str, charset: str | None, base: str, is_sniffed: bool = False
+) -> Feed:
+    """RSS or Atom through feedparser; the only place feedparser's untyped values are read.
+
+    `is_sniffed`: the encoding is read from the bytes alone (a BOM, UTF-16/32 XML).
+    """
     # No content-location header: feedparser would resolve guids against it, and a guid
     # must not change when the feed moves or redirects; links are joined with base below.
     headers = {}
-    if content_type:  # the charset matters: feedparser follows RFC 7303 for text/xml
+    if content_type and not is_sniffed:  # feedparser follows RFC 3023 for text/xml
         headers["content-type"] = content_type + (f"; charset={charset}" if charset else "")
     # Bytes, never a str: given a str, feedparser would open URLs and files itself.
     parsed: Any = feedparser.parse(bytes(data), response_headers=headers)

@@ -2,13 +2,15 @@
 
 The .txt, .md, .markdown, .html and .htm files directly inside source.path (not
 recursive; hidden files skipped); guid = file name, published = mtime. One unreadable
-file is logged and skipped. Only collect.py imports this module.
+file is logged, reported (Unreadable) and skipped. Only collect.py imports this module.
 """
 
 from __future__ import annotations
 
 import codecs
 import logging
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -20,6 +22,17 @@ from ._pages import html_title, meta_charset
 
 log = logging.getLogger(__package__)
 
+
+@dataclass(frozen=True, slots=True)
+class Unreadable:
+    """One item of a source that could not be read (a file of a folder), and why."""
+
+    source: str
+    name: str
+    url: str
+    reason: str
+
+
 _FOLDER_FORMATS: dict[str, BodyFormat] = {
     ".txt": "text",
     ".md": "markdown",
@@ -29,7 +42,12 @@ _FOLDER_FORMATS: dict[str, BodyFormat] = {
 }
 
 
-def collect_folder(source: SourceSettings, *, max_bytes: int) -> list[RawArticle]:
+def collect_folder(
+    source: SourceSettings,
+    *,
+    max_bytes: int,
+    on_unreadable: Callable[[Unreadable], None] | None = None,
+) -> list[RawArticle]:
     """Every readable note in the source's folder; SourceError if the folder cannot be listed."""
     folder = source.path
     if folder is None:
@@ -57,28 +75,29 @@ def collect_folder(source: SourceSettings, *, max_bytes: int) -> list[RawArticle
         if body_format is None or path.name.startswith(".") or not path.is_file():
             continue
         article = _read_note(source.name, folder, path, body_format, max_bytes=max_bytes)
-        if article is not None:
+        if isinstance(article, RawArticle):
             articles.append(article)
+        else:
+            log.warning("source %r: skipped %s: %s", source.name, path, article)
+            if on_unreadable is not None:
+                on_unreadable(Unreadable(source.name, path.name, path.absolute().as_uri(), article))
     return articles
 
 
 def _read_note(
     source: str, folder: Path, path: Path, body_format: BodyFormat, *, max_bytes: int
-) -> RawArticle | None:
-    """One file as a RawArticle, or None (logged) when it cannot be read as text."""
+) -> RawArticle | str:
+    """One file as a RawArticle, or why it cannot be read as text."""
     try:
         stat = path.stat()
         if stat.st_size > max_bytes:
-            log.warning("source %r: skipped %s: larger than %d bytes", source, path, max_bytes)
-            return None
+            return f"larger than {max_bytes:,} bytes"
         data = path.read_bytes()
     except OSError as exc:
-        log.warning("source %r: skipped %s: cannot read it (%s)", source, path, exc.strerror)
-        return None
+        return f"cannot read it ({exc.strerror})"
     text = _decode_note(data, body_format)
     if text is None:
-        log.warning("source %r: skipped %s: it is not UTF-8 text", source, path)
-        return None
+        return "it is not UTF-8 text"
     return RawArticle(
         source=source,
         url=path.absolute().as_uri(),

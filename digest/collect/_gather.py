@@ -20,7 +20,7 @@ import httpx
 from ..config import CollectSettings, SourceSettings
 from ..errors import SourceError
 from ..models import RawArticle
-from ._collect import Wanted, collect
+from ._collect import Unreadable, Wanted, collect
 from ._fetch import HostGate, RetryPolicy, is_http_url
 from ._pages import ValidatorStore
 
@@ -34,6 +34,8 @@ class Gathered:
     source: SourceSettings
     articles: tuple[RawArticle, ...] = ()
     error: SourceError | None = None
+    unreadable: tuple[Unreadable, ...] = ()
+    """Items of the source that could not be read (one bad file of a folder)."""
 
 
 def gather(
@@ -63,6 +65,7 @@ def gather(
     ):
 
         def one(source: SourceSettings) -> Gathered:
+            unreadable: list[Unreadable] = []
             try:
                 articles = collect(
                     source,
@@ -75,6 +78,7 @@ def gather(
                     pages=pages,
                     is_wanted=is_wanted,
                     teaser_words=options.teaser_words,
+                    on_unreadable=unreadable.append,
                 )
             except SourceError as exc:
                 return Gathered(source, error=exc)
@@ -84,7 +88,7 @@ def gather(
                 error = SourceError(f"source {source.name!r}: unexpected failure: {exc!r}")
                 error.__cause__ = exc
                 return Gathered(source, error=error)
-            return Gathered(source, articles=articles)
+            return Gathered(source, articles=articles, unreadable=tuple(unreadable))
 
         futures = {pool.submit(one, source): index for index, source in enumerate(sources)}
         for done, future in enumerate(as_completed(futures), start=1):

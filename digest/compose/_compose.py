@@ -18,8 +18,11 @@ _UNDATED = datetime.min.replace(tzinfo=UTC)
 def compose(
     item: ListSettings, summaries: Iterable[Summary], *, now: datetime, timezone: str
 ) -> Edition:
-    """The edition of one list: its newest summaries with key points, at most max_items."""
-    usable = [summary for summary in summaries if summary.key_points]
+    """The edition of one list: its newest summaries, at most max_items.
+
+    A summary without key points is an item all the same (its title, link and first lines).
+    """
+    usable = list(summaries)
     usable.sort(key=lambda summary: summary.article.published or _UNDATED, reverse=True)
     chosen = tuple(usable[: item.max_items])
     if len(usable) > len(chosen):

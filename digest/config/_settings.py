@@ -26,6 +26,11 @@ MAX_HOURS = 100 * 365 * 24
 """Longest span an hours setting may give (876000, 100 years, "all of it"): far inside
 what datetime arithmetic can hold (`inf`, or ~17.7M hours from today, crashed a run)."""
 
+MAX_AGE_HOURS = 30 * 24
+"""Default maximum age of a new article: 30 days. An article first seen late (a scheduled
+post, late indexing, a rebuilt feed) still goes out; a source that floods the list with
+its archive under new ids does not."""
+
 PLACEHOLDER_DOMAINS = ("example.org", "example.com", "example.net", "example")
 """Domains reserved for examples (RFC 2606): a URL there reaches nobody's server."""
 
@@ -95,6 +100,8 @@ class SourceSettings(_Model):
     path: Path | None = None
     """Folder of .txt, .md and .html files (kind = "folder"), or a feed file."""
     max_items: int = Field(default=20, ge=1)
+    """How many of its newest entries the list's first fetch of the source takes; the
+    older ones are its baseline, never sent. Later fetches take every new entry."""
     full_text: FullText = "auto"
     """Fetch an entry's linked page: "auto" when the feed gives only a teaser, or always/never."""
 
@@ -172,9 +179,14 @@ class ListSettings(_Model):
     algorithm: Algorithm = "digest"
     max_items: int = Field(default=20, ge=1)
     """Most articles in one edition."""
+    max_age_hours: float | None = Field(default=None, gt=0, le=MAX_HOURS)
+    """Oldest an article may be to be new (default MAX_AGE_HOURS); an article is new when
+    the list has not sent it, whatever its date, except when it is older than this."""
     window_hours: float | None = Field(default=None, gt=0, le=MAX_HOURS)
-    """How far back the first edition looks (default: the schedule's period); later
-    editions cover the articles since the previous one, but never older than this."""
+    """The older name of max_age_hours, used when max_age_hours is not set."""
+    carry_over: bool = True
+    """What max_items leaves out of an edition goes into the next one (oldest first, up to
+    the maximum age); false: it is left out for good. The run reports it either way."""
     send_when_empty: bool = False
     """Send an "all quiet" edition when nothing is new (default: skip it and log that)."""
     subject: str = "{{ headline }}{% if more %} (+{{ more }} more){% endif %} — {{ title }}"
@@ -186,6 +198,11 @@ class ListSettings(_Model):
     """More subscribers, relative to the config: a .csv file with a header row, or .toml."""
     template_dir: Path | None = None
     """Theme: a folder of templates searched before the built-in ones, relative to the config."""
+
+    @property
+    def max_age(self) -> float:
+        """Hours after which an article is too old to be new (max_age_hours or its old name)."""
+        return self.max_age_hours or self.window_hours or MAX_AGE_HOURS
 
 
 class ScheduleSettings(_Model):

@@ -47,7 +47,8 @@ def _preview(
 ) -> Preview:
     """One list's preview, addressed to its first subscriber (or to a stand-in reader)."""
     collected = intake.collect_sources(settings, item, client, None, now, None)
-    summaries, _ = intake.summaries(item, collected.raws, store, None)
+    taken = intake.take_in(item, intake.fresh_candidates(collected), store, now, None)
+    summaries = [chosen.summary for chosen in taken.items]
     edition = compose.compose(item, summaries, now=now, timezone=settings.list_timezone(item))
     rendered = render_edition(edition, settings, item)
     reader = next(

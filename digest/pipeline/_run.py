@@ -1,14 +1,15 @@
 """Compose the stages into one edition per list; `digest run` and the scheduler call this.
 
-Per list: finish any interrupted edition first, then collect every source, extract and
-summarize each new article (key points cached by content hash), compose, render once,
-record the edition with its recipients in the delivery log, and hand each message to
-the sender, marking every hand-off before and after. A crash at any point leaves the
-log telling the next run exactly who still needs the edition.
+Per list: finish any interrupted edition first, then collect every source, judge what
+is new (by sight: what the list has not sent, see newness.py), take in the held
+articles of earlier editions, extract, group and summarize (key points cached by
+content hash), compose, render once, record the edition with its recipients in the
+delivery log, and hand each message to the sender, marking every hand-off before and
+after. A crash at any point leaves the log telling the next run exactly who still
+needs the edition. What the edition had no room for is held for the next one; the
+report accounts for every article (collected + carried = in the edition + left out).
 
-An edition covers the articles published since the list's previous edition (the first
-one: `window_hours`, else the schedule's period), never older than `window_hours`. The
-daemon passes the `slot` (due time) it runs for: it is claimed together with the
+The daemon passes the `slot` (due time) it runs for: it is claimed together with the
 edition, so a slot never gets two; and a `stop` event, which ends the sending after the
 messages in flight, leaving the rest pending for the next start.
 """
@@ -20,23 +21,23 @@ import logging
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, ExitStack
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 
 import httpx
 
 from .. import collect, compose, render
 from ..compose import VariantPlan
-from ..config import ListSettings, Schedule, Settings
+from ..config import ListSettings, Settings
 from ..errors import ConfigError
-from ..models import Edition, RawArticle, Subscriber, Summary
+from ..models import Subscriber
 from ..send import Sender, open_sender
-from ..state import StateStore, run_lock
+from ..state import HeldArticle, IntakeRecord, StateStore, run_lock
 from ..subscribers import iter_subscribers
-from ..urls import seen_key
 from . import _intake as intake
 from ._delivery import deliver, dump_rendered, load_rendered
+from ._newness import BASELINE, Newness
 from ._publish import archive, render_edition
-from ._reports import LeftOut, ListReport, Progress, Reason, RunReport
+from ._reports import ListReport, Progress, RunReport
 
 __all__ = ["Sender", "retry", "run"]
 
@@ -181,44 +182,52 @@ def _run_list(
         note = f"the edition due {slot.isoformat()} was handled before"
         return _merge(ListReport(item.name, note=note), resumed)
     validators = intake.PendingValidators(store, item.name)
-    since = _since(settings, item, store, now)
-    seen = store.seen_keys(item.name)
-    known = store.known_sources(item.name)
-
-    def why_not(raw: RawArticle) -> Reason | None:
-        """Why an article is not new for this edition; None when it is.
-
-        New: not sent before (by guid or canonical URL), and published within the
-        edition's span, except on the first fetch of a source by this list, which
-        brings the source's newest items (up to its max_items) whatever their age.
-        """
-        if not seen.isdisjoint(intake.article_keys(raw)):
-            return "already sent"
-        if raw.source in known and raw.published is not None and raw.published < since:
-            return "older than the window"
-        return None
-
+    newness = Newness(item, store, now)
     status = None if is_dry_run else store
     collected = intake.collect_sources(
-        settings, item, client, validators, now, progress, lambda raw: why_not(raw) is None, status
+        settings, item, client, validators, now, progress, newness.wanted, status
     )
-    dropped = [intake.left_out(raw, reason) for raw in collected.raws if (reason := why_not(raw))]
-    new, repeats = intake.once(raw for raw in collected.raws if why_not(raw) is None)
-    summaries, failed = intake.summaries(item, new, store, progress)
+    verdicts = [v for g in collected.sources for v in newness.judge(g.source.name, g.articles)]
+    fresh = [v.candidate for v in verdicts if v.reason is None]
+    due, done, released = newness.carried(v.candidate for v in verdicts)
+    taken = intake.take_in(item, [*fresh, *due], store, now, progress)
+    summaries = [chosen.summary for chosen in taken.items]
     edition = compose.compose(item, summaries, now=now, timezone=settings.list_timezone(item))
+    left_out = (
+        *(v.left_out() for v in (*verdicts, *done) if v.reason is not None),
+        *collected.unreadable(),
+        *taken.left_out,
+    )
     base = ListReport(
         item.name,
         articles=len(edition.summaries),
         source_errors=collected.errors,
-        collected=len(collected.raws),
-        left_out=(*dropped, *repeats, *failed, *_not_composed(summaries, edition)),
+        collected=collected.count,
+        carried=len(due) + len(done),
+        left_out=left_out,
     )
     for gone in base.left_out:
         log.debug("list %s: left out %s (%s): %s", item.name, gone.url, gone.source, gone.reason)
+    members = [m for chosen in taken.items for m in chosen.members]
 
     def commit() -> None:
         validators.commit()
-        store.record_known_sources(item.name, collected.fetched - known, now)
+        record = IntakeRecord(
+            held=tuple(
+                HeldArticle(c.key, c.raw, c.held_since or now)
+                for c in taken.later
+                if item.carry_over
+            ),
+            released=(*released, *(m.key for m in members if m.held_since is not None)),
+            passed=tuple(
+                (v.candidate.key, v.reason)
+                for v in verdicts
+                if v.reason == BASELINE and v.candidate.key not in newness.passed
+            )
+            + (() if item.carry_over else tuple((c.key, "beyond max_items") for c in taken.later)),
+            known_sources=tuple(collected.fetched - newness.known),
+        )
+        store.record_intake(item.name, now, record)
 
     if not edition.summaries and not item.send_when_empty:
         if not is_dry_run:
@@ -248,11 +257,11 @@ def _run_list(
         item.name,
         now,
         dump_rendered(rendered),
-        _guids(edition),
+        (m.raw.guid for m in members),
         recipients,
         plan.payloads,
         slot=slot,
-        also_seen=(key for s in edition.summaries if (key := seen_key(s.article.url))),
+        seen_keys=(key for m in members for key in m.keys),
     )
     commit()
     archive(edition, rendered, settings, item)
@@ -268,24 +277,20 @@ def _run_list(
             articles=base.articles,
             source_errors=base.source_errors,
             collected=base.collected,
+            carried=base.carried,
             left_out=base.left_out,
         ),
         resumed,
     )
 
 
-def _not_composed(summaries: list[Summary], edition: Edition) -> Iterator[LeftOut]:
-    """The summaries compose left out of the edition: no key points, or over the cap."""
-    chosen = {id(summary.article) for summary in edition.summaries}
-    for summary in summaries:
-        if id(summary.article) not in chosen:
-            reason: Reason = "beyond max_items" if summary.key_points else "with no text"
-            yield intake.left_out(summary.article, reason)
+_NOT_NEWS = frozenset(("already sent", BASELINE))
+"""Reasons that leave an edition empty without anything being wrong or waiting."""
 
 
 def _empty_note(report: ListReport, *, is_first: bool) -> str:
     """Why an edition has nothing to send, in one line."""
-    if not is_first and all(gone.reason == "already sent" for gone in report.left_out):
+    if not is_first and all(gone.reason in _NOT_NEWS for gone in report.left_out):
         return "nothing new since the last edition; nothing sent"
     if not report.collected:
         return "no source has given an article yet; nothing sent"
@@ -308,30 +313,6 @@ def _variant_note(plan: VariantPlan) -> str:
     return note
 
 
-def _since(settings: Settings, item: ListSettings, store: StateStore, now: datetime) -> datetime:
-    """The oldest publication time an edition made now covers (see the module docstring)."""
-    previous = store.last_edition_time(item.name)
-    limit = _hours_before(now, item.window_hours) if item.window_hours else None
-    if previous is None:
-        schedule = Schedule.of(item.schedule, settings.list_timezone(item))
-        return limit or now - schedule.period(now)
-    return max(previous, limit) if limit else previous
-
-
-_EARLIEST = datetime.min.replace(tzinfo=UTC)
-
-
-def _hours_before(now: datetime, hours: float) -> datetime:
-    """`now` minus `hours`, or the earliest datetime when that is before year 1.
-
-    A span reaching past what datetime can hold means "everything", not a crash.
-    """
-    try:
-        return now - timedelta(hours=hours)
-    except OverflowError:
-        return _EARLIEST
-
-
 def _merge(report: ListReport, resumed: list[ListReport]) -> ListReport:
     """Fold reports of resumed editions into the list's report."""
     if not resumed:
@@ -346,9 +327,3 @@ def _merge(report: ListReport, resumed: list[ListReport]) -> ListReport:
         delivery_errors=report.delivery_errors
         + tuple(e for r in resumed for e in r.delivery_errors),
     )
-
-
-def _guids(edition: Edition) -> Iterator[str]:
-    for summary in edition.summaries:
-        yield summary.article.guid
-        yield from summary.related_guids

@@ -4,7 +4,8 @@
 the config file, editing it with tomlkit so that comments and layout stay, and writing
 it atomically (a crash leaves the old file or the new one, never half of each).
 `list_sources` joins the config with each source's last fetch from the state file;
-`probe_sources` fetches every source now and records nothing.
+`probe_sources` fetches every source now, says how many of its items the next edition
+would take in, and records nothing.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import os
 import tempfile
 import tomllib
 from collections.abc import Iterable
+from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -27,6 +29,7 @@ from ..config import Settings, SourceSettings
 from ..errors import ConfigError
 from ..state import FetchStatus, StateStore
 from ..urls import canonical_url
+from ._newness import Newness
 
 log = logging.getLogger(__package__)
 
@@ -57,6 +60,9 @@ class SourceProbe:
     source: SourceSettings
     items: int
     error: str | None
+    new: int = 0
+    """How many of its items (with those held for it) the list's next edition would take
+    in: not sent, not too old, not in its baseline; before the edition's max_items."""
 
 
 def import_opml(settings: Settings, opml_path: Path, list_name: str | None) -> ImportReport:
@@ -130,18 +136,35 @@ def probe_sources(
 ) -> tuple[SourceProbe, ...]:
     """Fetch every source of every list (or one) now; nothing is recorded or sent."""
     results: list[SourceProbe] = []
-    with http_client(timeout=settings.collect.timeout) as client:
+    with ExitStack() as stack:
+        client = stack.enter_context(http_client(timeout=settings.collect.timeout))
+        # The state as it is; a state file that is not there yet is not made by a look.
+        store = (
+            stack.enter_context(StateStore(settings.state_path))
+            if settings.state_path.exists()
+            else None
+        )
         for item in settings.chosen_lists(list_name):
+            newness = Newness(item, store, now)
             # No validators (a full fetch, never a 304) and no full-text pages: a quick look.
             gathered = gather(
                 item.sources,
                 now=now,
                 client=client,
                 options=settings.collect,
-                is_wanted=lambda _: False,
+                is_wanted=lambda raws: [False] * len(raws),
             )
+            verdicts = {g.source.name: newness.judge(g.source.name, g.articles) for g in gathered}
+            due, _, _ = newness.carried(v.candidate for vs in verdicts.values() for v in vs)
             results.extend(
-                SourceProbe(item.name, g.source, len(g.articles), str(g.error) if g.error else None)
+                SourceProbe(
+                    item.name,
+                    g.source,
+                    len(g.articles),
+                    str(g.error) if g.error else None,
+                    sum(v.reason is None for v in verdicts[g.source.name])
+                    + sum(c.raw.source == g.source.name for c in due),
+                )
                 for g in gathered
             )
     return tuple(results)

@@ -13,6 +13,9 @@ from zoneinfo import ZoneInfo
 from .. import urls
 from ..models import Edition
 
+TEASER_CHARS = 240
+"""Longest first-lines teaser of an item without key points."""
+_SENTENCE_END = re.compile("[.!?\u2026\u3002\uff01\uff1f][\"'\u201d\u2019)\\]]*(?=\\s|$)")
 WORDS_PER_MINUTE = 230
 """Reading speed behind each item's reading time."""
 _CHARACTERS_PER_MINUTE = 500
@@ -53,6 +56,8 @@ class Item:
     language: str
     footnote: int
     reading_time: str
+    teaser: str
+    """For an item without key points: its first lines (a sentence or two); else ""."""
 
 
 def items(edition: Edition, zone: ZoneInfo) -> tuple[Item, ...]:
@@ -86,9 +91,27 @@ def items(edition: Edition, zone: ZoneInfo) -> tuple[Item, ...]:
                 language=article.language,
                 footnote=item_footnote,
                 reading_time=_reading_time(article.text, article.language),
+                teaser="" if summary.key_points else clean(teaser(article.text)),
             )
         )
     return tuple(found)
+
+
+def teaser(text: str, limit: int = TEASER_CHARS) -> str:
+    """The first lines of a text, for an item without key points: a sentence or two.
+
+    Cut at the last sentence end within `limit` characters, else at a word, with "…".
+    (The summarizer found no key point here, so its sentence splitter is no help; a
+    plain cut is what a feed reader shows too.)
+    """
+    first = next((" ".join(p.split()) for p in text.split("\n\n") if p.strip()), "")
+    if len(first) <= limit:
+        return first
+    head = first[:limit]
+    ends = [m.end() for m in _SENTENCE_END.finditer(head) if m.end() >= limit // 3]
+    if ends:
+        return head[: ends[-1]].rstrip()
+    return head.rsplit(" ", 1)[0].rstrip(" ,;:") + "…" if " " in head else head + "…"
 
 
 def _link(url: str) -> str:

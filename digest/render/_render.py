@@ -7,8 +7,9 @@ joins bytes, so it costs microseconds, not milliseconds, per message.
 Templates (digest/templates, or a list's template_dir searched first) see: title,
 description, subject, date, count, count_text, preheader, empty_text, lang, rule (text
 only), links (number, url), items (number, anchor, title, url, source, published,
-published_iso, reading_time, key_points, language, footnote, also_covered_by: the other
-sources' articles on the story, each with source, title, url and footnote), toc (the
+published_iso, reading_time, key_points, teaser (the first lines of an item without key
+points), language, footnote, also_covered_by: the other sources' articles on the story,
+each with source, title, url and footnote), toc (the
 items when there are at least TOC_MIN_ITEMS, else empty), view_url (the edition's archive
 page), archive_url (the list's archive index), manage_url, feed_url, recipient (greeting,
 name, email) and unsubscribe_url. The recipient values and unsubscribe_url are

@@ -1,12 +1,14 @@
 """The state store: one SQLite file that remembers what digest has done.
 
 `store.StateStore` is the one way in; `log.DeliveryLog` holds its editions and delivery
-log methods, `records` the values it returns, `lock` the run lock.
+log methods, `intake.IntakeState` what a list holds and passes over, `records` the
+values it returns, `lock` the run lock.
 """
 
 from __future__ import annotations
 
 from ..errors import RunLockedError
+from ._intake import HeldArticle, IntakeRecord
 from ._lock import run_lock
 from ._records import (
     DeliveryCounts,
@@ -24,6 +26,8 @@ __all__ = [
     "EditionRecord",
     "EditionStatus",
     "FetchStatus",
+    "HeldArticle",
+    "IntakeRecord",
     "RunLockedError",
     "SlotStatus",
     "StateStore",

@@ -41,16 +41,17 @@ class DeliveryLog:
         variants: Mapping[str, bytes] | None = None,
         *,
         slot: datetime | None = None,
-        also_seen: Iterable[str] = (),
+        seen_keys: Iterable[str] = (),
     ) -> int:
         """Record a new edition, mark its articles seen and queue every recipient, atomically.
 
         With a `slot`, the scheduled time is claimed in the same transaction: a second
         edition for the same slot of the same list fails (sqlite3.IntegrityError).
-        also_seen: more keys (``url:`` + canonical URL) marked seen, not counted as articles.
+        guids: the articles' own ids, kept with the edition (and counted as its articles);
+        seen_keys: the keys that mark them sent (see ``seen`` in the store).
         """
         guid_list = sorted(set(guids))
-        seen_list = sorted(set(guid_list).union(also_seen))
+        seen_list = sorted(set(seen_keys))
         now = to_iso(created)
         with self._transaction():
             cursor = self._db.execute(

@@ -108,6 +108,32 @@ brings its newest items whatever their age; later fetches keep to the list's win
 database made before this table counts the sources it fetched without error as known."""
 
 
+_INTAKE = """
+UPDATE seen SET guid = 'legacy:' || guid WHERE guid NOT LIKE 'url:%';
+CREATE TABLE IF NOT EXISTS held (
+    list_name TEXT NOT NULL,
+    key TEXT NOT NULL,
+    source_name TEXT NOT NULL,
+    held_since TEXT NOT NULL,
+    article TEXT NOT NULL,
+    PRIMARY KEY (list_name, key)
+);
+CREATE TABLE IF NOT EXISTS passed (
+    list_name TEXT NOT NULL,
+    key TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    recorded TEXT NOT NULL,
+    PRIMARY KEY (list_name, key)
+);
+"""
+"""Newness by sight. ``seen`` keys name their kind: ``url:`` + canonical URL, ``guid:`` +
+source name + tab + guid (a guid is unique only within its feed: two JSON Feeds both
+have an item "1"); the bare guids written before are kept as ``legacy:`` + guid and
+still match any source. ``held``: articles an edition had no room for, kept (as JSON) for
+the next one. ``passed``: keys of articles a list will never send, and why (what a
+source held when the list first read it, or what a full edition left out for good)."""
+
+
 def _script(sql: str) -> Callable[[sqlite3.Connection], None]:
     def apply(db: sqlite3.Connection) -> None:
         # executescript() would COMMIT the migration's transaction; run statement by statement.
@@ -137,6 +163,7 @@ MIGRATIONS = (
     Migration("0002_subscriptions", _script(_SUBSCRIPTIONS)),
     Migration("0003_deliveries_variant", _add_delivery_variant),
     Migration("0004_known_sources", _script(_KNOWN_SOURCES)),
+    Migration("0005_intake", _script(_INTAKE)),
 )
 
 

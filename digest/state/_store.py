@@ -8,10 +8,11 @@ renders, for subscribers whose topics pick other items), ``deliveries`` (the del
 log: one row per edition and recipient, pending when the edition is recorded, marked
 after the hand-off), ``slots`` (what the scheduler did about each due time of a list:
 an edition, nothing new, missed), ``source_fetches`` (each source's last fetch: when,
-how many items, what failed), ``unsubscribes`` (who left a list by the one-click link)
-and ``secrets`` (the unsubscribe key, made on first use). ``seen`` also holds
-``url:<canonical URL>`` keys, so an article that comes back under a new guid, or from
-another source, is still sent once.
+how many items, what failed), ``unsubscribes`` (who left a list by the one-click link),
+``secrets`` (the unsubscribe key, made on first use), ``known_sources``, ``held`` and
+``passed`` (what a list has taken in besides what it sent: ``_intake.py``). ``seen``
+holds ``url:<canonical URL>`` keys besides the source-scoped guids, so an article that
+comes back under a new guid, or from another source, is still sent once.
 """
 
 from __future__ import annotations
@@ -20,12 +21,12 @@ import json
 import logging
 import os
 import sqlite3
-from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
 from typing import Self
 
 from ..errors import ConfigError
+from ._intake import IntakeState
 from ._log import DeliveryLog
 from ._migrations import migrate
 from ._records import FetchStatus, SlotStatus, to_iso
@@ -33,7 +34,7 @@ from ._records import FetchStatus, SlotStatus, to_iso
 log = logging.getLogger(__package__)
 
 
-class StateStore(DeliveryLog):
+class StateStore(DeliveryLog, IntakeState):
     """Typed access to the SQLite state file; one instance per process and run."""
 
     def __init__(self, path: Path) -> None:
@@ -61,26 +62,9 @@ class StateStore(DeliveryLog):
         self._db.close()
 
     def seen_keys(self, list_name: str) -> set[str]:
-        """Every key (guid, or ``url:`` + canonical URL) of what the list has sent."""
+        """Every key of what the list has sent (``url:``, ``guid:`` or ``legacy:``, see 0005)."""
         rows = self._db.execute("SELECT guid FROM seen WHERE list_name = ?", (list_name,))
         return {row[0] for row in rows}
-
-    # sources a list has read ---------------------------------------------------------
-
-    def known_sources(self, list_name: str) -> set[str]:
-        """Names of the sources this list has read before (their first fetch is behind)."""
-        rows = self._db.execute(
-            "SELECT source_name FROM known_sources WHERE list_name = ?", (list_name,)
-        )
-        return {row[0] for row in rows}
-
-    def record_known_sources(self, list_name: str, names: Iterable[str], when: datetime) -> None:
-        """Remember that the list has read these sources (after their items are recorded)."""
-        self._db.executemany(
-            "INSERT OR IGNORE INTO known_sources (list_name, source_name, first_fetched)"
-            " VALUES (?, ?, ?)",
-            [(list_name, name, to_iso(when)) for name in names],
-        )
 
     # source fetch status -------------------------------------------------------------
 

@@ -102,9 +102,13 @@ def test_a_run_names_what_it_left_out_in_one_line_and_each_item_with_v(example, 
     result = invoke("-v", "run", "--config", str(example), "--list", "daily")
 
     assert "daily: 1 new article, 4 sent" in result.output
-    assert "  left out: 7 already sent (-v names them)" in result.output
+    assert "  8 collected: 1 in the edition, 7 already sent\n" in result.output
     assert "  left out (already sent): Eastbrook library starts a monthly repair café" in (
         result.output
+    )
+    quiet = invoke("run", "--config", str(example), "--list", "daily")
+    assert "  8 collected: 0 in the edition, 8 already sent (-v names those left out)\n" in (
+        quiet.output
     )
 
 

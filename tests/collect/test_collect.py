@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from digest.collect._collect import RetryPolicy, collect, http_client
+from digest.collect._collect import RetryPolicy, Unreadable, collect, http_client
 from digest.config._settings import SourceSettings
 from digest.errors import SourceError
 from digest.models import RawArticle
@@ -147,13 +147,39 @@ def test_folder_reads_text_markdown_and_html_and_skips_an_undecodable_file(
     assert "bad.txt" in caplog.text and "not UTF-8" in caplog.text
 
 
-def test_folder_keeps_the_newest_max_items(tmp_path: Path, client: httpx.Client) -> None:
+def test_a_folder_gives_every_note_newest_first_whatever_max_items(
+    tmp_path: Path, client: httpx.Client
+) -> None:
     for day in range(1, 6):
         path = tmp_path / f"note{day}.txt"
         path.write_text(f"Note {day}\n", "utf-8")
         os.utime(path, (1_790_000_000 + day * 86400,) * 2)
     settings = source("Notes", "folder", path=tmp_path, max_items=2)
-    assert [a.title for a in run(settings, client)] == ["Note 5", "Note 4"]
+    # max_items is the list's decision (a source's baseline), reported there, not a cut here.
+    titles = [a.title for a in run(settings, client)]
+    assert titles == ["Note 5", "Note 4", "Note 3", "Note 2", "Note 1"]
+
+
+def test_an_unreadable_note_is_reported_with_its_reason(
+    tmp_path: Path, client: httpx.Client
+) -> None:
+    (tmp_path / "good.txt").write_text("Good note\n", "utf-8")
+    (tmp_path / "bad.txt").write_bytes(b"caf\xe9 \x80\x81 not utf-8")
+    (tmp_path / "big.md").write_text("# Big\n" + "x" * 5000, "utf-8")
+    unreadable: list[Unreadable] = []
+    articles = collect(
+        source("Notes", "folder", path=tmp_path),
+        now=NOW,
+        client=client,
+        max_bytes=2048,
+        on_unreadable=unreadable.append,
+    )
+    assert [a.title for a in articles] == ["Good note"]
+    assert sorted((u.name, u.reason) for u in unreadable) == [
+        ("bad.txt", "it is not UTF-8 text"),
+        ("big.md", "larger than 2,048 bytes"),
+    ]
+    assert unreadable[0].url.startswith("file://") and unreadable[0].source == "Notes"
 
 
 def test_missing_folder_is_a_source_error_naming_the_path(
@@ -276,9 +302,11 @@ def test_json_that_is_not_a_json_feed(feed_server: FeedServer, client: httpx.Cli
     assert "not a JSON Feed" in str(failure(feed(url), client))
 
 
-def test_max_items_takes_the_newest(feed_server: FeedServer, client: httpx.Client) -> None:
+def test_a_feed_gives_every_entry_newest_first(
+    feed_server: FeedServer, client: httpx.Client
+) -> None:
     url = feed_server.serve_feed("/rss", RSS)
-    assert [a.guid for a in run(feed(url, max_items=1), client)] == ["newer-guid"]
+    assert [a.guid for a in run(feed(url, max_items=1), client)] == ["newer-guid", "older-guid"]
 
 
 def test_conditional_get_304_returns_nothing(feed_server: FeedServer, client: httpx.Client) -> None:
@@ -498,7 +526,7 @@ def test_empty_feed_is_not_an_error(feed_server: FeedServer, client: httpx.Clien
     assert "the feed is empty" in str(failure(feed(feed_server.serve_feed("/0", b"")), client))
 
 
-def test_repeated_guids_keep_the_newest_and_html_titles_lose_markup(
+def test_repeated_guids_come_newest_first_and_html_titles_lose_markup(
     feed_server: FeedServer, client: httpx.Client
 ) -> None:
     entry = """<entry><id>urn:same</id><title type="html">{title}</title>
@@ -508,8 +536,9 @@ def test_repeated_guids_keep_the_newest_and_html_titles_lose_markup(
     new = entry.format(title="Fixed &amp;amp; &lt;i&gt;new&lt;/i&gt;", date="2026-11-26T10:00:00Z")
     atom = ATOM[: ATOM.index("<entry>")] + old + new + "</feed>"
     url = feed_server.serve_feed("/atom", atom, "application/atom+xml")
-    (article,) = run(feed(url), client)
-    assert article.title == "Fixed & new"
+    # Both copies come out (the list reports the second as repeated), the newest first.
+    article, older = run(feed(url), client)
+    assert (article.title, older.title, older.guid) == ("Fixed & new", "Old copy", article.guid)
     assert article.published == datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
 
 

@@ -84,14 +84,21 @@ def test_json_served_as_text_plain_is_read_as_json(
         ("utf-32", "utf-32", True),
     ],
 )
+@pytest.mark.parametrize("content_type", ["application/xml", "text/xml", "text/plain"])
 def test_utf16_and_utf32_feeds_with_or_without_a_bom(
-    feed_server: FeedServer, client: httpx.Client, codec: str, declared: str, has_bom: bool
+    feed_server: FeedServer,
+    client: httpx.Client,
+    codec: str,
+    declared: str,
+    has_bom: bool,
+    content_type: str,
 ) -> None:
+    # text/xml without a charset was US-ASCII by RFC 3023; RFC 7303 lets the bytes speak.
     title = "Grüße aus Köln — 東京"
     body = rss(ITEM.format(title=title, link="https://example.org/w", guid="w"), encoding=declared)
     data = body.encode(codec)
     assert data.startswith((b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")) == has_bom
-    url = feed_server.serve_feed("/feed", data, "application/xml")
+    url = feed_server.serve_feed("/feed", data, content_type)
     assert [a.title for a in run(feed(url), client)] == [title]
 
 

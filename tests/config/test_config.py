@@ -144,6 +144,30 @@ def test_window_hours_of_100_years_is_accepted(tmp_path):
     assert load_settings(path, environ={}).lists[0].window_hours == 876000
 
 
+@pytest.mark.parametrize(
+    ("keys", "max_age"),
+    [("", 720), ("max_age_hours = 48", 48), ("window_hours = 24", 24),
+     ("max_age_hours = 48\nwindow_hours = 24", 48)],
+)  # fmt: skip
+def test_max_age_hours_defaults_to_30_days_and_window_hours_is_its_older_name(
+    tmp_path, keys, max_age
+):
+    path = write(tmp_path, MINIMAL.replace('title = "Daily"', f'title = "Daily"\n{keys}'))
+    (item,) = load_settings(path, environ={}).lists
+    assert item.max_age == max_age and item.carry_over is True
+
+
+def test_max_age_hours_and_carry_over_are_checked(tmp_path):
+    keys = 'max_age_hours = 0\ncarry_over = "sometimes"'
+    path = write(tmp_path, MINIMAL.replace('title = "Daily"', f'title = "Daily"\n{keys}'))
+    with pytest.raises(ConfigError) as info:
+        load_settings(path, environ={})
+    assert "[lists.daily] 'max_age_hours': input should be greater than 0, got 0\n" in str(
+        info.value
+    )
+    assert "[lists.daily] 'carry_over': input should be a valid boolean" in str(info.value)
+
+
 def test_grace_hours_inf_is_refused(tmp_path):
     path = write(tmp_path, MINIMAL + "\n[schedule]\ngrace_hours = inf\n")
     with pytest.raises(

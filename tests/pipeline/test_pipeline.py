@@ -213,8 +213,9 @@ def test_after_the_first_fetch_old_items_are_left_out_and_the_run_says_why(
     second = run(settings, now=LATER).lists[0]  # the feed's items are 4½ years old
 
     assert (second.articles, second.sent) == (0, 0)
-    assert second.left_out_summary() == "4 older than the window, 3 already sent"
-    assert second.note == "nothing to send (4 older than the window, 3 already sent)"
+    assert second.left_out_summary() == "3 already sent, 4 too old"
+    assert second.note == "nothing to send (3 already sent, 4 too old)"
+    assert second.accounting() == "7 collected: 0 in the edition, 3 already sent, 4 too old"
     assert {gone.title for gone in second.left_out if gone.reason != "already sent"} == {
         "Valley towns agree on a shared night bus service",
         "School kitchens switch to regional produce",

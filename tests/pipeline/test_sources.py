@@ -230,7 +230,7 @@ def test_test_fetches_now_and_records_nothing(
     result = invoke("sources", "test", "--config", str(config))
     assert result.exit_code == 1
     assert result.output.splitlines() == [
-        "daily/Regional: 3 items",
+        "daily/Regional: 3 items, 3 for the next edition",
         f"daily/Broken: error: source 'Broken' ({feed_server.url('/500')}): "
         "the server answered HTTP 500 Internal Server Error",
     ]
@@ -252,4 +252,29 @@ def test_test_of_healthy_sources_exits_0(
         CONFIG.replace("https://example.org/feed.xml", feed_server.url("/feed.xml")), "utf-8"
     )
     result = invoke("sources", "test", "--list", "daily", "--config", str(config))
-    assert (result.exit_code, result.output) == (0, "daily/Regional: 3 items\n")
+    assert (result.exit_code, result.output) == (
+        0,
+        "daily/Regional: 3 items, 3 for the next edition\n",
+    )
+
+
+def test_test_says_how_many_items_would_make_the_next_edition(
+    tmp_path: Path, config: Path, feed_server: FeedServer
+) -> None:
+    feed_server.serve_feed("/feed.xml", RSS)
+    config.write_text(
+        CONFIG.replace("https://example.org/feed.xml", feed_server.url("/feed.xml")), "utf-8"
+    )
+    run(load_settings(config, environ={}), now=NOW, list_name="daily")
+    late = RSS.replace(
+        "<channel><title>t</title>",
+        "<channel><title>t</title>"
+        "<item><guid>late</guid><title>Late</title><link>https://example.org/late</link>"
+        "<pubDate>Mon, 23 Nov 2026 08:00:00 +0000</pubDate><description>Late.</description></item>",
+    )
+    feed_server.serve_feed("/feed.xml", late)
+
+    result = invoke("sources", "test", "--list", "daily", "--config", str(config))
+
+    # The three are sent; the late one (dated before that edition, first seen now) is new.
+    assert result.output == "daily/Regional: 4 items, 1 for the next edition\n"

@@ -8,7 +8,8 @@ import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from digest.state import StateStore
+from digest.models import RawArticle
+from digest.state import HeldArticle, IntakeRecord, StateStore
 from digest.state._migrations import MIGRATIONS
 
 from ..conftest import ROOT
@@ -50,7 +51,8 @@ def test_a_database_from_before_migrations_is_upgraded_and_keeps_its_rows(tmp_pa
         db.executescript(OLD_SCHEMA)
 
     with StateStore(path) as store:
-        assert store.seen_keys("daily") == {"guid-1"}
+        # A bare guid of before 0005 still marks its article sent, whatever its source.
+        assert store.seen_keys("daily") == {"legacy:guid-1"}
         assert store.known_sources("daily") == {"Feed"}  # fetched without error before
     with sqlite3.connect(path) as db:
         columns = {row[1] for row in db.execute("PRAGMA table_info(deliveries)")}
@@ -61,7 +63,8 @@ def test_a_database_from_before_migrations_is_upgraded_and_keeps_its_rows(tmp_pa
 OPEN = """
 import sys
 from pathlib import Path
-from digest.state import StateStore
+from digest.models import RawArticle
+from digest.state import HeldArticle, IntakeRecord, StateStore
 StateStore(Path(sys.argv[1])).close()
 """
 
@@ -119,3 +122,29 @@ def test_slots_are_recorded_once_with_the_time_given(tmp_path):
     with sqlite3.connect(path) as db:
         (recorded,) = db.execute("SELECT recorded FROM slots").fetchone()
     assert datetime.fromisoformat(recorded) == NOW  # the clock it was given, not its own
+
+
+def test_held_articles_and_passed_keys_round_trip(tmp_path):
+    raw = RawArticle("Feed", "https://e.org/1", "g1", "Title", NOW, "<p>body</p>", "html")
+    undated = RawArticle("Feed", "", "g2", "Undated", None, "text", "text")
+    with StateStore(tmp_path / "state.sqlite") as store:
+        record = IntakeRecord(
+            held=(
+                HeldArticle("k1", raw, NOW),
+                HeldArticle("k2", undated, NOW + timedelta(hours=1)),
+            ),
+            passed=(("k3", "from before the source was added"),),
+            known_sources=("Feed",),
+        )
+        store.record_intake("daily", NOW, record)
+        assert store.held_articles("daily") == list(record.held)
+        assert store.passed_keys("daily") == {"k3": "from before the source was added"}
+        assert store.known_sources("daily") == {"Feed"}
+
+        # Held again later: the article's newest copy, but the place in the queue stays.
+        newer = RawArticle("Feed", "https://e.org/1", "g1", "Title, updated", NOW, "x", "html")
+        later = NOW + timedelta(days=1)
+        store.record_intake("daily", later, IntakeRecord(held=(HeldArticle("k1", newer, later),),
+                                                          released=("k2",)))  # fmt: skip
+        assert store.held_articles("daily") == [HeldArticle("k1", newer, NOW)]
+        assert store.held_articles("weekly") == [] and store.passed_keys("weekly") == {}

@@ -453,7 +453,7 @@ def test_toml_edits_survive_multiline_values_quoted_keys_and_inline_arrays(tmp_p
     text = config.read_text(encoding="utf-8")
     start = text.index("[[lists.weekly.subscribers]]")
     text = text.replace(text[start : text.index("\n\n", start) + 2], "")
-    weekly_keys = "window_hours = 168\n"
+    weekly_keys = "max_age_hours = 336\n"
     inline_array = 'subscribers = [{ email = "w@example.org" }]\n'
     config.write_text(text.replace(weekly_keys, weekly_keys + inline_array), encoding="utf-8")
     settings = load_settings(config, environ={})
