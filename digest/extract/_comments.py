@@ -7,10 +7,11 @@ that the page declares by a standard: schema.org Comment microdata, or HTML's ne
 <article> elements. What is left are comments in anonymous markup inside the article's
 container. Those have a shape of their own: after the article's prose comes a run of
 short dated lines ("Posted by Ann on 17 Jan 08, 1:19pm", "Gary at August 9, 2012 11:37
-AM"), one per comment. The text is cut before the first short dated line after the prose
-(and the headings just before it) when at least `_MIN_DATED_LINES` such lines follow and
-most of the prose lies before it, so a date line under the headline, an "Updated at" line
-in an article's middle or a live blog's timed entries keep their article.
+AM"), one per comment, or a line that titles them ("12 Comments", "Leave a Reply"). The
+text is cut before the first such title, or before the first short dated line after the
+prose when at least `_MIN_DATED_LINES` of them follow (and the headings just before),
+when most of the prose lies before the cut: so a date line under the headline, an
+"Updated at" line in an article's middle or a live blog's timed entries keep their article.
 """
 
 from __future__ import annotations
@@ -52,6 +53,19 @@ _DATED = re.compile(
     """,  # whole numbers only: not scores or figures such as 8.5-1-27-2
     re.IGNORECASE | re.VERBOSE,
 )
+# The title of a comment section, alone on its line: "12 Comments", "Leave a Reply",
+# "Readers' views (3)". English only; words that also head an article's own sections
+# ("Discussion", "Reactions", "Responses") count only after a number.
+_TITLE = re.compile(
+    r"""^\W*(
+      (\d+\s+)?(comments?|reader\s+comments|readers'?\s+(comments|views)|your\s+(comments|views))
+    | \d+\s+(responses?|replies|reactions|thoughts\s+on\b.*)
+    | have\s+your\s+say | leave\s+a\s+(reply|comment) | post\s+a\s+comment
+    | add\s+(a|your)\s+comment | join\s+the\s+(conversation|discussion)
+    )[\W\d]*$""",
+    re.IGNORECASE | re.VERBOSE,
+)
+_TITLE_MAX_WORDS = 8
 # A comment's header line is short; a dated sentence of the article is not.
 _HEADER_MAX_WORDS = 20
 # The article's prose: blocks of this many words.
@@ -60,6 +74,9 @@ _PROSE_MIN_WORDS = 12
 # comment, or two comments) and this share of the prose before it.
 _MIN_DATED_LINES = 2
 _PROSE_BEFORE = 0.6
+# A title says what follows, so it needs less of the prose before it: a long thread of
+# comments may well outweigh its article.
+_PROSE_BEFORE_TITLE = 0.25
 
 
 def drop_comment_nodes(tree: lxml.html.HtmlElement) -> bool:
@@ -89,20 +106,19 @@ def drop_comments(parts: Sequence[Part]) -> list[Part]:
     """The parts before the reader comments that close an article (see the module doc)."""
     words = [len(_TOKEN.findall(part.text)) for part in parts]
     prose = [n if n >= _PROSE_MIN_WORDS else 0 for n in words]
-    total = sum(prose)
     first_prose = next((i for i, n in enumerate(prose) if n), None)
     if first_prose is None:
         return list(parts)
-    dated = [
-        i
-        for i in range(first_prose + 1, len(parts))
-        if words[i] <= _HEADER_MAX_WORDS and _DATED.search(parts[i].text)
-    ]
-    if len(dated) < _MIN_DATED_LINES:
+    later = range(first_prose + 1, len(parts))
+    dated = [i for i in later if words[i] <= _HEADER_MAX_WORDS and _DATED.search(parts[i].text)]
+    titled = [i for i in later if words[i] <= _TITLE_MAX_WORDS and _TITLE.match(parts[i].text)]
+    total = sum(prose)
+    cuts = [i for i in titled[:1] if sum(prose[:i]) >= _PROSE_BEFORE_TITLE * total]
+    if len(dated) >= _MIN_DATED_LINES and sum(prose[: dated[0]]) >= _PROSE_BEFORE * total:
+        cuts.append(dated[0])
+    if not cuts:
         return list(parts)
-    cut = dated[0]
-    if sum(prose[:cut]) < _PROSE_BEFORE * total:
-        return list(parts)
+    cut = min(cuts)
     while cut > 0 and parts[cut - 1].kind == "heading":
         cut -= 1  # the comments' own heading ("Comments", "Your views") goes with them
     return list(parts[:cut])

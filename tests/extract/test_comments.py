@@ -115,3 +115,14 @@ def test_an_article_nested_in_a_page_wide_article_is_the_article() -> None:
     )
     text = main_text(page, "html").text
     assert all(paragraph in text for paragraph in ARTICLE)
+
+
+def test_comments_under_a_title_of_their_own_are_cut_off_without_dates() -> None:
+    for title in ("12 Comments", "Leave a Reply", "Readers' views (3)"):
+        parts = [*paragraphs(ARTICLE), Part(title, "heading"), *paragraphs(READERS)]
+        assert drop_comments(parts) == paragraphs(ARTICLE)
+
+
+def test_an_article_section_named_like_a_reaction_keeps_its_text() -> None:
+    parts = [*paragraphs(ARTICLE[:2]), Part("Discussion", "heading"), *paragraphs(ARTICLE[2:])]
+    assert drop_comments(parts) == parts
