@@ -6,7 +6,7 @@ Tunes on the rows of news_dev.jsonl (CNN) and bbc_dev.jsonl (BBC) that
 benchmarks/summarize.py does not hold out (row index % 3 != 2), both sets together:
 coordinate search over each feature's weight and the duplicate threshold, maximizing
 the smaller of the two sets' ROUGE-1 + ROUGE-2 gains over Lead-3 (each scaled by the
-gain asked of it: +1 on CNN, +5 on BBC), so that neither outlet's style wins alone.
+gain asked of it, see GOALS), so that neither outlet's style wins alone.
 ROUGE here is a fast re-implementation of rouge-score's ROUGE-1/2 F1 on its own
 tokenizer (stemmed); benchmarks/summarize.py checks the result with rouge-score itself,
 ROUGE-Lsum included, on the held-out rows. Only the weights are written, never data.
@@ -37,7 +37,15 @@ from digest.summarize._select import FEATURES, Weights, features, pick, weights 
 from digest.summarize._summarize import candidates_of  # noqa: E402
 
 WEIGHTS = ROOT / "digest" / "summarize" / "_weights.json"
-GOALS = {"CNN": 1.0, "BBC": 5.0}
+# The gains asked of each set (ROUGE-1 +1 on CNN, +5 on BBC), in ROUGE-1 + ROUGE-2 points:
+# on CNN ROUGE-2 gains about half as much as ROUGE-1, on BBC (references copied from the
+# text) a little more than ROUGE-1. CNN's is doubled: the selector before this one gained
+# +1.2 ROUGE-1 on this CNN file and only +0.78 on 667 unseen CNN articles.
+GOALS = {"CNN": 3.0, "BBC": 11.0}
+# News puts the gist first: the position prior may weigh little, never against the lead.
+# (Unconstrained, the search found first=-0.5 on the tuning rows, a quirk of their CNN
+# half: it levels the first sentence with the second.)
+LOWER_BOUNDS = {"first": 0.0, "position": 0.0}
 STEPS = (-1.0, -0.5, -0.25, -0.1, -0.05, 0.0, 0.05, 0.1, 0.25, 0.5, 1.0)
 _TOKENIZER = tokenizers.DefaultTokenizer(use_stemmer=True)
 
@@ -137,7 +145,14 @@ def main(argv: Sequence[str] | None = None) -> None:
         rows = [json.loads(line) for i, line in enumerate(lines) if not is_check_row(i)]
         sets[name] = prepare(rows, args.points)
         print(f"{name}: {len(sets[name])} tuning articles with more than {args.points} sentences")
-    current = weights()
+    start = weights()
+    current = Weights(
+        tuple(
+            max(w, LOWER_BOUNDS.get(name, w))
+            for name, w in zip(FEATURES, start.features, strict=True)
+        ),
+        start.duplicate_similarity,
+    )
     best, gains = objective(sets, current, args.points)
     print(f"start: {best:.3f} {gains}")
     vector = list(current.features)
@@ -145,7 +160,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     for round_ in range(args.rounds):
         changed = False
         for k in range(len(FEATURES) + 1):
-            options = thresholds if k == len(FEATURES) else [vector[k] + s for s in STEPS]
+            if k == len(FEATURES):
+                options: Sequence[float] = thresholds
+            else:
+                low = LOWER_BOUNDS.get(FEATURES[k], -100.0)
+                options = sorted({max(vector[k] + step, low) for step in STEPS})
             for value in options:
                 trial = list(vector)
                 threshold = current.duplicate_similarity

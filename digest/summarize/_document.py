@@ -42,6 +42,7 @@ _SENTENCE_END = re.compile(
     "[.!?\u3002\uff01\uff1f\uff0e\u0964\u061f\u06d4][\"'\u201d\u2019\u00bb\u300d\u300f)\\]]*$"
 )
 _CUT_OFF = re.compile(r"(?:\.\.\.|\u2026|\[\.\.\.\]|\[\u2026\])[\"'\u201d\u2019)\]]*$")
+_WORD = re.compile(r"\w+")
 _LETTERS = re.compile(r"[^\W\d_][\w'\u2019\-]*")
 
 
@@ -84,8 +85,11 @@ def units(
         is_alone = len(sentences) == 1
         has_more = index + 1 < len(lines)
         for sentence in sentences:
-            words = tokenizer.to_words(sentence)
-            length = word_count(sentence) if is_unspaced else float(len(words))
+            if is_unspaced:
+                words, length = tokenizer.to_words(sentence), word_count(sentence)
+            else:
+                words = tuple(_WORD.findall(sentence))
+                length = float(len(words))
             if not_content and _key(sentence) in not_content:
                 kind: Kind = "heading"
             elif is_alone and _is_heading(sentence, length, stop_words, has_more=has_more):
