@@ -108,6 +108,7 @@ class Newness:
         self.sent = store.seen_keys(item.name) if store else set()
         self.passed = store.passed_keys(item.name) if store else {}
         self.known = store.known_sources(item.name) if store else set()
+        self.pending = store.pending_baselines(item.name) if store else {}
         self.held = {h.key: h for h in store.held_articles(item.name)} if store else {}
         self.oldest = _hours_before(now, item.max_age)
         self._max_items = {s.name: s.max_items for s in item.sources}
@@ -116,9 +117,13 @@ class Newness:
         """Each of one source's articles (newest first, as collect gives them) with its verdict."""
         is_first = source not in self.known
         limit = self._max_items.get(source, 0)
+        since = self.pending.get(source)
         verdicts = []
         for position, candidate in enumerate(candidates(raws, self.held)):
-            reason, detail = self._reason(candidate, position, is_first, limit)
+            if since is not None and candidate.key not in self.passed:
+                reason, detail = self._upgrade_reason(candidate, position, limit, since)
+            else:
+                reason, detail = self._reason(candidate, position, is_first, limit)
             verdicts.append(Verdict(candidate, reason, detail))
         return verdicts
 
@@ -167,6 +172,17 @@ class Newness:
         if candidate.when(self.now) < self.oldest:
             return "too old", f"older than max_age_hours ({self.item.max_age:g})"
         return None, ""
+
+    def _upgrade_reason(
+        self, candidate: Candidate, position: int, limit: int, since: datetime
+    ) -> tuple[Reason | None, str]:
+        """The baseline of a source read before newness went by sight, as the old rule
+        had it: past its newest max_items, or published before the list's last edition."""
+        reason, detail = self._reason(candidate, position, False, limit)
+        published = candidate.raw.published
+        if reason is None and (position >= limit or (published and published < since)):
+            return BASELINE, "not new by the rule before this version"
+        return reason, detail
 
 
 def _url_keys(raws: Sequence[RawArticle]) -> list[str | None]:

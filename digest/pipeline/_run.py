@@ -226,6 +226,7 @@ def _run_list(
             )
             + (() if item.carry_over else tuple((c.key, "beyond max_items") for c in taken.later)),
             known_sources=tuple(collected.fetched - newness.known),
+            baselined=tuple(collected.fetched & newness.pending.keys()),
         )
         store.record_intake(item.name, now, record)
 

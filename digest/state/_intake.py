@@ -41,10 +41,12 @@ class IntakeRecord:
     """(key, reason) of articles the list will never send."""
     known_sources: tuple[str, ...] = ()
     """Sources read for the first time (their baseline is in `passed`)."""
+    baselined: tuple[str, ...] = ()
+    """Sources whose pending upgrade baseline (see pending_baselines) is now in `passed`."""
 
 
 class IntakeState:
-    """The held, passed and known_sources tables; StateStore inherits these methods."""
+    """The held, passed, known_sources and pending_baselines tables; StateStore inherits these."""
 
     _db: sqlite3.Connection
 
@@ -65,6 +67,14 @@ class IntakeState:
             "SELECT key, reason FROM passed WHERE list_name = ?", (list_name,)
         ).fetchall()
         return {key: reason for key, reason in rows}
+
+    def pending_baselines(self, list_name: str) -> dict[str, datetime]:
+        """Sources read before newness went by sight that still need a baseline, with the
+        time before which their unsent articles were never going to be sent."""
+        rows = self._db.execute(
+            "SELECT source_name, since FROM pending_baselines WHERE list_name = ?", (list_name,)
+        ).fetchall()
+        return {name: datetime.fromisoformat(since) for name, since in rows}
 
     def known_sources(self, list_name: str) -> set[str]:
         """Names of the sources this list has read before (their first fetch is behind)."""
@@ -104,6 +114,10 @@ class IntakeState:
                 "INSERT OR IGNORE INTO known_sources (list_name, source_name, first_fetched)"
                 " VALUES (?, ?, ?)",
                 [(list_name, name, now) for name in record.known_sources],
+            )
+            self._db.executemany(
+                "DELETE FROM pending_baselines WHERE list_name = ? AND source_name = ?",
+                [(list_name, name) for name in record.baselined],
             )
         except BaseException:
             self._db.execute("ROLLBACK")

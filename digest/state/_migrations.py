@@ -134,6 +134,26 @@ the next one. ``passed``: keys of articles a list will never send, and why (what
 source held when the list first read it, or what a full edition left out for good)."""
 
 
+_UPGRADE_BASELINES = """
+CREATE TABLE IF NOT EXISTS pending_baselines (
+    list_name TEXT NOT NULL,
+    source_name TEXT NOT NULL,
+    since TEXT NOT NULL,
+    PRIMARY KEY (list_name, source_name)
+);
+INSERT OR IGNORE INTO pending_baselines (list_name, source_name, since)
+    SELECT k.list_name, k.source_name, COALESCE(
+        (SELECT MAX(e.created) FROM editions e WHERE e.list_name = k.list_name),
+        k.first_fetched)
+    FROM known_sources k
+    WHERE NOT EXISTS (SELECT 1 FROM passed p WHERE p.list_name = k.list_name);
+"""
+"""``pending_baselines``: sources a list read before newness went by sight, which have no
+baseline yet. Their next fetch takes the baseline the old rule implies (what is older
+than the list's last edition, or past the source's newest max_items, was never going to
+be sent), so that an upgrade does not flood the list with what it skipped before."""
+
+
 def _script(sql: str) -> Callable[[sqlite3.Connection], None]:
     def apply(db: sqlite3.Connection) -> None:
         # executescript() would COMMIT the migration's transaction; run statement by statement.
@@ -164,6 +184,7 @@ MIGRATIONS = (
     Migration("0003_deliveries_variant", _add_delivery_variant),
     Migration("0004_known_sources", _script(_KNOWN_SOURCES)),
     Migration("0005_intake", _script(_INTAKE)),
+    Migration("0006_upgrade_baselines", _script(_UPGRADE_BASELINES)),
 )
 
 

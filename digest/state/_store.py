@@ -9,8 +9,9 @@ log: one row per edition and recipient, pending when the edition is recorded, ma
 after the hand-off), ``slots`` (what the scheduler did about each due time of a list:
 an edition, nothing new, missed), ``source_fetches`` (each source's last fetch: when,
 how many items, what failed), ``unsubscribes`` (who left a list by the one-click link),
-``secrets`` (the unsubscribe key, made on first use), ``known_sources``, ``held`` and
-``passed`` (what a list has taken in besides what it sent: ``_intake.py``). ``seen``
+``secrets`` (the unsubscribe key, made on first use), ``known_sources``, ``held``,
+``passed`` and ``pending_baselines`` (what a list has taken in besides what it sent:
+``_intake.py``). ``seen``
 holds ``url:<canonical URL>`` keys besides the source-scoped guids, so an article that
 comes back under a new guid, or from another source, is still sent once.
 """

@@ -360,3 +360,37 @@ def test_articles_a_list_sent_before_the_upgrade_stay_sent(
     report = go(settings)
 
     assert report.articles == 1 and reasons(report) == {entry(1).title: "already sent"}
+
+
+def test_an_upgrade_takes_the_baseline_the_old_rule_implied_then_goes_by_sight(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    # A list that ran before newness went by sight: its last edition (NOW - 2 days) sent
+    # the two newest items; two older ones were skipped as older than its window.
+    entries = [entry(n, published=NOW - n * DAY) for n in (3, 4, 5, 6)]
+    url = feed_server.serve("/feed", rss(entry(1, published=NOW - DAY / 2), *entries))
+    settings = config(tmp_path, {"Feed": url})
+    settings.state_path.parent.mkdir(parents=True, exist_ok=True)
+    last = (NOW - 2 * DAY).isoformat()
+    with closing(sqlite3.connect(settings.state_path, isolation_level=None)) as db:
+        db.execute("CREATE TABLE _migrations (name TEXT PRIMARY KEY)")
+        for migration in MIGRATIONS[:4]:
+            migration.apply(db)
+            db.execute("INSERT INTO _migrations VALUES (?)", (migration.name,))
+        db.execute("INSERT INTO editions (list_name, created, articles, payload, guids, finished)"
+                   " VALUES ('daily', ?, 2, x'', '[]', ?)", (last, last))  # fmt: skip
+        db.executemany("INSERT INTO seen VALUES ('daily', ?, ?)", [("g3", last), ("g4", last)])
+        db.execute("INSERT INTO known_sources VALUES ('daily', 'Feed', ?)", (last,))
+
+    upgrade = go(settings)
+    # A late item, dated before that edition but first seen after the upgrade: new.
+    feed_server.serve("/feed", rss(entry(7, published=NOW - 3 * DAY), entry(1), *entries))
+    later = go(settings, NOW + DAY)
+
+    assert upgrade.articles == 1 and entry(1).title in mails(settings)[0]
+    assert upgrade.left_out_summary() == "2 already sent, 2 from before the source was added"
+    assert {g.detail for g in upgrade.left_out if g.reason != "already sent"} == {
+        "not new by the rule before this version"
+    }
+    assert later.articles == 1 and entry(7).title in mails(settings)[1]
+    assert later.left_out_summary() == "3 already sent, 2 from before the source was added"
