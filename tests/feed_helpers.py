@@ -9,12 +9,15 @@ body (slow server), no Content-Length (body runs until the connection closes), a
 sent many times over without being built in memory (a 200 MB response), a pause between
 those pieces (a body that trickles for ever), redirects and redirect loops, automatic
 304 for a matching If-None-Match. Each request's arrival time is recorded, so tests can
-check politeness; FeedServer("127.0.0.2") is a second host on the loopback network.
+check politeness; FeedServer("127.0.0.2") is a second host on the loopback network, and
+FeedServer("::1") one on IPv6.
 """
 
 from __future__ import annotations
 
 import gzip
+import ipaddress
+import socket
 import threading
 import time
 from collections.abc import Mapping
@@ -22,6 +25,19 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any
+
+from digest.collect import NetworkPolicy
+
+LOOPBACK = (ipaddress.ip_network("127.0.0.0/8"), ipaddress.ip_network("::1/128"))
+
+
+def trusting(*servers: FeedServer) -> NetworkPolicy:
+    """The network policy of a config whose sources are on these loopback servers.
+
+    As a config with ``allow_networks = ["127.0.0.0/8"]`` and these servers' URLs as
+    sources: their origins may reach loopback, any other origin only public addresses.
+    """
+    return NetworkPolicy(allowed_networks=LOOPBACK).trusting(s.base_url for s in servers)
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,14 +74,14 @@ class Request:
 class FeedServer:
     """Loopback HTTP server on an ephemeral port, run in a thread; a context manager."""
 
-    def __init__(self, host: str = "127.0.0.1") -> None:
+    def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
         self._routes: dict[str, list[Reply]] = {}
         self._lock = threading.Lock()
         self.requests: list[Request] = []
         self.finished: dict[int, float] = {}
         """time.monotonic() when the reply to requests[i] was fully written."""
         self.stopping = threading.Event()
-        self._httpd = _Server((host, 0), _Handler)
+        self._httpd = (_Server6 if ":" in host else _Server)((host, port), _Handler)
         self._httpd.feed_server = self
         self._thread = threading.Thread(
             target=self._httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
@@ -75,7 +91,7 @@ class FeedServer:
     def base_url(self) -> str:
         """``http://127.0.0.1:PORT``."""
         host, port = self._httpd.server_address[:2]
-        return f"http://{host!s}:{port}"
+        return f"http://[{host!s}]:{port}" if ":" in str(host) else f"http://{host!s}:{port}"
 
     def url(self, path: str) -> str:
         """The absolute URL of path on this server."""
@@ -140,6 +156,10 @@ class _Server(ThreadingHTTPServer):
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         """Stay quiet when a client hangs up early (timeouts and size caps do that on purpose)."""
+
+
+class _Server6(_Server):
+    address_family = socket.AF_INET6
 
 
 class _Handler(BaseHTTPRequestHandler):

@@ -21,6 +21,7 @@ import httpx
 import tenacity
 
 from ..errors import SourceError
+from ._guard import BlockedAddressError, GuardedTransport, NetworkPolicy
 
 log = logging.getLogger(__package__)
 
@@ -132,13 +133,24 @@ def sniff_charset(data: bytes, declared: str | None) -> str | None:
     return "utf-8"
 
 
-def http_client(*, timeout: float = 20.0, user_agent: str = USER_AGENT) -> httpx.Client:
-    """An httpx client set up for collecting: timeouts, bounded redirects, a clear User-Agent."""
+def http_client(
+    *,
+    timeout: float = 20.0,
+    user_agent: str = USER_AGENT,
+    networks: NetworkPolicy | None = None,
+) -> httpx.Client:
+    """An httpx client set up for collecting: timeouts, bounded redirects, a clear User-Agent.
+
+    Every connection it opens, redirects included, goes through the network guard
+    (_guard.py): public addresses only, unless `networks` allows an admin's source more.
+    """
     return httpx.Client(
         timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
         follow_redirects=True,
         max_redirects=MAX_REDIRECTS,
         headers={"User-Agent": user_agent},
+        transport=GuardedTransport(networks or NetworkPolicy()),
+        trust_env=False,
     )
 
 
@@ -285,6 +297,8 @@ def _fetch_once(
                 etag=response.headers.get("ETag"),
                 last_modified=response.headers.get("Last-Modified"),
             )
+    except BlockedAddressError as exc:
+        raise exc.as_source_error(where, url) from exc
     except httpx.TooManyRedirects as exc:
         raise SourceError(
             f"{where}: more than {MAX_REDIRECTS} redirects, probably a redirect loop",

@@ -154,7 +154,8 @@ def _describe(exc: ValidationError, data: dict[str, Any]) -> list[str]:
         else:
             value = error.get("input")
             got = f", got {value!r}" if not isinstance(value, dict | list) else ""
-            message = error["msg"][0].lower() + error["msg"][1:]
+            message = error["msg"].removeprefix("Value error, ")  # our validators' own words
+            message = message[0].lower() + message[1:]
             lines.append(f"{where}'{key}': {message}{got}")
     return lines
 

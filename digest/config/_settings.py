@@ -7,12 +7,13 @@ frozen so that no stage changes them.
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, IPvAnyNetwork, SecretStr, field_validator
 
 from ..errors import ConfigError
 
@@ -149,6 +150,35 @@ class CollectSettings(_Model):
     """Seconds between two requests to the same host (one at a time per host)."""
     teaser_words: int = Field(default=150, ge=0)
     """A feed entry with fewer words is a teaser: its page is fetched (full_text = "auto")."""
+    allow_networks: tuple[IPvAnyNetwork, ...] = ()
+    """Non-public networks (e.g. ``10.0.0.0/8``) that the config's own source URLs may
+    reach; links and redirects found in feeds and pages reach public addresses only."""
+
+    @field_validator("allow_networks", mode="before")
+    @classmethod
+    def _networks(cls, value: object) -> object:
+        """Each entry an IP network; a name or host bits past the prefix say the fix."""
+        if isinstance(value, str):
+            raise ValueError(f'must be a list of networks, e.g. ["{value}"]')
+        if not isinstance(value, list | tuple):
+            return value
+        for entry in value:
+            if not isinstance(entry, str):
+                continue
+            try:
+                ipaddress.ip_network(entry)
+            except ValueError as exc:
+                try:
+                    fixed = ipaddress.ip_network(entry, strict=False)
+                except ValueError:
+                    raise ValueError(
+                        f"{entry!r} is not an IP network: write addresses with a prefix, "
+                        'e.g. "10.0.0.0/8", "192.168.1.20/32" or "fd00::/8" (not host names)'
+                    ) from exc
+                raise ValueError(
+                    f'{entry!r} has bits set past its prefix: write "{fixed}"'
+                ) from exc
+        return value
 
 
 class SubscriberSettings(_Model):

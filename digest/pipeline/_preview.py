@@ -37,7 +37,9 @@ def preview(
     lists = settings.chosen_lists(list_name)
     with (
         StateStore(settings.state_path) as store,
-        collect.http_client(timeout=settings.collect.timeout) as client,
+        collect.http_client(
+            timeout=settings.collect.timeout, networks=collect.policy_for(settings)
+        ) as client,
     ):
         return tuple(_preview(settings, item, store, client, now) for item in lists)
 

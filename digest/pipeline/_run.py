@@ -66,7 +66,11 @@ def run(
         run_lock(settings.state_path),
         ExitStack() as stack,
     ):
-        client = stack.enter_context(collect.http_client(timeout=settings.collect.timeout))
+        client = stack.enter_context(
+            collect.http_client(
+                timeout=settings.collect.timeout, networks=collect.policy_for(settings)
+            )
+        )
 
         def lazy_sender() -> Sender:
             nonlocal sender

@@ -24,7 +24,7 @@ from typing import Any
 import tomlkit
 from tomlkit.exceptions import TOMLKitError
 
-from ..collect import gather, http_client, is_http_url, read_opml
+from ..collect import gather, http_client, is_http_url, policy_for, read_opml
 from ..config import Settings, SourceSettings
 from ..errors import ConfigError
 from ..state import FetchStatus, StateStore
@@ -137,7 +137,9 @@ def probe_sources(
     """Fetch every source of every list (or one) now; nothing is recorded or sent."""
     results: list[SourceProbe] = []
     with ExitStack() as stack:
-        client = stack.enter_context(http_client(timeout=settings.collect.timeout))
+        client = stack.enter_context(
+            http_client(timeout=settings.collect.timeout, networks=policy_for(settings))
+        )
         # The state as it is; a state file that is not there yet is not made by a look.
         store = (
             stack.enter_context(StateStore(settings.state_path))

@@ -6,9 +6,10 @@ stages the way a run does, on a file, a page or a text, and read the delivery lo
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass
 
-from ..collect import fetch, http_client
+from ..collect import NetworkPolicy, fetch, http_client
 from ..config import Settings
 from ..errors import ConfigError
 from ..extract import Extracted, main_text
@@ -48,9 +49,17 @@ def summarize_document(
     return found, points_found
 
 
+_ANYWHERE = (ipaddress.ip_network("0.0.0.0/0"), ipaddress.ip_network("::/0"))
+
+
 def fetch_page(url: str) -> tuple[str, str]:
-    """The HTML of a page (decoded as it declares) and the URL it was found at."""
-    with http_client() as client:
+    """The HTML of a page (decoded as it declares) and the URL it was found at.
+
+    The operator typed the URL, so its own origin may be on any network; a redirect
+    elsewhere reaches public addresses only, as in a run.
+    """
+    networks = NetworkPolicy(allowed_networks=_ANYWHERE).trusting([url])
+    with http_client(networks=networks) as client:
         page = fetch(url, source=url, client=client, kind="page")
     if page is None:
         raise ConfigError(f"{url}: the server sent no page (304 Not Modified).")

@@ -579,7 +579,8 @@ def test_a_healthy_run_of_plain_text_feed_items_shows_no_library_log_lines(
     )
     config = tmp_path / "digest.toml"
     config.write_text(
-        'sender = "Briefing <news@example.org>"\ntransport = "outbox"\n[lists.daily]\n'
+        'sender = "Briefing <news@example.org>"\ntransport = "outbox"\n'
+        '[collect]\nallow_networks = ["127.0.0.1/32"]\n[lists.daily]\n'
         'title = "Daily"\n[[lists.daily.subscribers]]\nemail = "ada@example.org"\n'
         f'[[lists.daily.sources]]\nname = "Harbour"\ntype = "feed"\nurl = "{url}"\n'
         'full_text = "never"\n',

@@ -13,11 +13,12 @@ from pathlib import Path
 import httpx
 import pytest
 
+from digest.collect import NetworkPolicy
 from digest.collect._collect import RetryPolicy, Unreadable, collect, http_client
 from digest.config._settings import SourceSettings
 from digest.errors import SourceError
 from digest.models import RawArticle
-from tests.feed_helpers import FeedServer, Reply
+from tests.feed_helpers import LOOPBACK, FeedServer, Reply, trusting
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = ROOT / "config" / "sources"
@@ -62,9 +63,9 @@ JSON_FEED = {
 
 
 @pytest.fixture
-def client() -> Iterator[httpx.Client]:
+def client(feed_server: FeedServer) -> Iterator[httpx.Client]:
     """A collecting client with short timeouts, so failure tests stay fast."""
-    with http_client(timeout=0.5) as value:
+    with http_client(timeout=0.5, networks=trusting(feed_server)) as value:
         yield value
 
 
@@ -439,11 +440,14 @@ def test_slow_body_times_out(feed_server: FeedServer, client: httpx.Client) -> N
     assert len(feed_server.requests_for("/slow")) == FAST.attempts
 
 
-def test_connection_refused(client: httpx.Client) -> None:
+def test_connection_refused() -> None:
     with socket.socket() as sock:  # a port that was free a moment ago: nobody listens
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    error = failure(feed(f"http://127.0.0.1:{port}/rss"), client)
+    url = f"http://127.0.0.1:{port}/rss"
+    networks = NetworkPolicy(allowed_networks=LOOPBACK).trusting([url])
+    with http_client(timeout=0.5, networks=networks) as client:
+        error = failure(feed(url), client)
     assert "cannot connect" in str(error) and f"127.0.0.1:{port}" in str(error)
 
 

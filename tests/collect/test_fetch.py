@@ -9,14 +9,14 @@ import httpx
 import pytest
 
 from digest.collect._fetch import RetryPolicy, fetch, http_client
-from tests.feed_helpers import FeedServer, Reply
+from tests.feed_helpers import FeedServer, Reply, trusting
 
 OK = Reply(body=b"<rss version='2.0'><channel/></rss>", headers={"Content-Type": "text/xml"})
 
 
 @pytest.fixture
-def client() -> Iterator[httpx.Client]:
-    with http_client(timeout=0.5) as value:
+def client(feed_server: FeedServer) -> Iterator[httpx.Client]:
+    with http_client(timeout=0.5, networks=trusting(feed_server)) as value:
         yield value
 
 

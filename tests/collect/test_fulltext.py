@@ -18,7 +18,7 @@ from digest.collect._fulltext import is_teaser
 from digest.config._settings import SourceSettings
 from digest.extract._extract import extract
 from digest.models import RawArticle
-from tests.feed_helpers import FeedServer, Reply
+from tests.feed_helpers import FeedServer, Reply, trusting
 
 NOW = datetime(2026, 11, 27, 6, 0, tzinfo=UTC)
 FAST = RetryPolicy(attempts=1, backoff=0.01, max_delay=0.05, deadline=1.0)
@@ -54,8 +54,8 @@ def feed(url: str, **kw: object) -> SourceSettings:
 
 
 @pytest.fixture
-def client() -> Iterator[httpx.Client]:
-    with http_client(timeout=0.5) as value:
+def client(feed_server: FeedServer) -> Iterator[httpx.Client]:
+    with http_client(timeout=0.5, networks=trusting(feed_server)) as value:
         yield value
 
 

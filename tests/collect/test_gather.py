@@ -15,7 +15,7 @@ from digest.collect._collect import http_client
 from digest.collect._gather import gather
 from digest.config._settings import CollectSettings, SourceSettings
 from digest.state import StateStore
-from tests.feed_helpers import FeedServer, Reply
+from tests.feed_helpers import FeedServer, Reply, trusting
 
 NOW = datetime(2026, 11, 27, 6, 0, tzinfo=UTC)
 RSS = (
@@ -40,8 +40,8 @@ def options(**kw: object) -> CollectSettings:
 
 
 @pytest.fixture
-def client() -> Iterator[httpx.Client]:
-    with http_client(timeout=2) as value:
+def client(feed_server: FeedServer, second_host: FeedServer) -> Iterator[httpx.Client]:
+    with http_client(timeout=2, networks=trusting(feed_server, second_host)) as value:
         yield value
 
 

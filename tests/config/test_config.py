@@ -253,3 +253,28 @@ def test_an_address_without_email_is_reported_under_its_key(tmp_path, key):
 )
 def test_placeholder_urls_are_the_reserved_example_domains(url, is_placeholder):
     assert is_placeholder_url(url) is is_placeholder
+
+
+def test_allow_networks_are_ip_networks_and_a_mistake_says_the_fix(tmp_path):
+    import ipaddress
+
+    path = write(tmp_path, MINIMAL + '[collect]\nallow_networks = ["10.0.0.0/8", "fd00::/8"]\n')
+    assert load_settings(path, environ={}).collect.allow_networks == (
+        ipaddress.ip_network("10.0.0.0/8"),
+        ipaddress.ip_network("fd00::/8"),
+    )
+    assert load_settings(write(tmp_path, MINIMAL), environ={}).collect.allow_networks == ()
+    cases = {
+        '["10.0.0.1/8"]': "[collect] 'allow_networks': '10.0.0.1/8' has bits set past its "
+        'prefix: write "10.0.0.0/8".',
+        '["intranet"]': "[collect] 'allow_networks': 'intranet' is not an IP network: write "
+        'addresses with a prefix, e.g. "10.0.0.0/8", "192.168.1.20/32" or "fd00::/8" (not '
+        "host names).",
+        '"10.0.0.0/8"': "[collect] 'allow_networks': must be a list of networks, e.g. "
+        "[\"10.0.0.0/8\"], got '10.0.0.0/8'.",
+    }
+    for value, message in cases.items():
+        path = write(tmp_path, MINIMAL + f"[collect]\nallow_networks = {value}\n")
+        with pytest.raises(ConfigError) as caught:
+            load_settings(path, environ={})
+        assert str(caught.value) == f"{path}: {message}"

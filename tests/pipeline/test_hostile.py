@@ -80,6 +80,7 @@ def make_settings(tmp_path: Path, sources: list[dict[str, str]], **collect: obje
         "max_bytes": MB,
         "retries": 0,
         "host_interval": 0,
+        "allow_networks": ["127.0.0.0/8"],  # the test servers' own origins only
     }
     tuned.update(collect)
     lines = [
@@ -390,3 +391,41 @@ def test_encoded_markup_in_page_titles_never_reaches_the_email(
         assert html.count(shown) >= 2, shown  # the table of contents and the item
     for shown in ("Harbour notes", "Reservoir count", "Prices: 3 < 5", "Depot & workshop"):
         assert text.count(shown) >= 2, shown
+
+
+def test_no_feed_link_or_redirect_reaches_a_private_address(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    secret = b"<p>" + b"canary secret: the instance credentials. " * 80 + b"</p>"
+    with FeedServer() as canary:  # another loopback port: not a source of the config
+        for path in ("/", "/latest/meta-data/"):
+            canary.serve(path, Reply(body=secret, headers={"Content-Type": "text/html"}))
+        port = canary.base_url.rsplit(":", 1)[1]
+        items = rss(
+            ("s1", "Night bus", canary.url("/"), "<p>The council voted…</p>"),
+            ("s2", "Tram depot", f"http://localhost:{port}/", "<p>The depot opens…</p>"),
+            ("s3", "Reservoir", "http://169.254.169.254/latest/meta-data/", "<p>Birds…</p>"),
+            ("s4", "Library", f"http://[::ffff:127.0.0.1]:{port}/", f"<p>{story(4)}</p>"),
+        )
+        moved = feed_server.redirect("/moved", canary.url("/latest/meta-data/"))
+        settings = make_settings(
+            tmp_path,
+            [
+                feed("Teasers", feed_server.serve("/rss", xml_reply(items))),
+                feed("Moved", moved),
+                {"name": "Metadata", "type": "page", "url": "http://169.254.169.254/"},
+            ],
+        )
+        report = run(settings, now=NOW)
+        assert canary.requests == []
+    (item,) = report.lists
+    assert item.source_errors == (
+        f"source 'Moved' ({moved}): redirected to {canary.url('/latest/meta-data/')}: refused: "
+        "127.0.0.1 is a loopback address",
+        "source 'Metadata' (http://169.254.169.254/): refused to connect: 169.254.169.254 is "
+        "a link-local address",
+    )
+    assert item.articles == 4 and item.sent == 1  # the teasers stay, the run goes on
+    html, text = parts(sent(settings)[0])
+    assert "canary secret" not in html and "canary secret" not in text
+    assert "The council voted" in text

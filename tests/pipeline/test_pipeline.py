@@ -45,6 +45,8 @@ host = "127.0.0.1"
 port = {port or 25}
 security = "none"
 timeout = 5
+[collect]
+allow_networks = ["127.0.0.0/8"]  # the test feed server is on loopback
 [lists.daily]
 title = "Daily"
 window_hours = 168

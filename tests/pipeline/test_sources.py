@@ -26,6 +26,7 @@ sender = "Briefing <news@example.org>"
 timeout = 0.5
 retries = 0
 host_interval = 0
+allow_networks = ["127.0.0.0/8"]
 
 [lists.daily]
 title = "Daily"   # shown in the subject
