@@ -19,7 +19,7 @@ import pytest
 from digest.collect._collect import RetryPolicy, collect, http_client
 from digest.config._settings import SourceSettings
 from digest.models import RawArticle
-from tests.feed_helpers import FeedServer
+from tests.feed_helpers import FeedServer, trusting
 
 NOW = datetime(2026, 11, 27, 6, 0, tzinfo=UTC)
 FAST = RetryPolicy(attempts=1, backoff=0.01, max_delay=0.05, deadline=5.0)
@@ -37,8 +37,8 @@ ITEM = "<item><title>{title}</title><link>{link}</link><guid>{guid}</guid></item
 
 
 @pytest.fixture
-def client() -> Iterator[httpx.Client]:
-    with http_client(timeout=2) as value:
+def client(feed_server: FeedServer) -> Iterator[httpx.Client]:
+    with http_client(timeout=2, networks=trusting(feed_server)) as value:
         yield value
 
 

@@ -82,6 +82,7 @@ transport = "outbox"
 [collect]
 retries = 0
 host_interval = 0
+allow_networks = ["127.0.0.0/8"]
 [lists.daily]
 title = "Daily"
 {extra}

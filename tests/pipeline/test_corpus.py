@@ -224,6 +224,7 @@ def corpus_settings(tmp_path: Path, feeds: list[FeedFile], server: FeedServer) -
     lines = [
         'sender = "Corpus <corpus@example.org>"',
         "[collect]\nretries = 0\nhost_interval = 0\nconcurrency = 8\ntimeout = 10",
+        'allow_networks = ["127.0.0.0/8"]',
         f'[lists.corpus]\ntitle = "Corpus"\nmax_items = {MAX_ITEMS}',
         '[[lists.corpus.subscribers]]\nemail = "reader@example.org"',
     ]
