@@ -25,6 +25,7 @@ from ..models import Article, BodyFormat, RawArticle
 from ..text import detect_language
 from ._clean import Block, clean_text, is_furniture
 from ._comments import drop_comment_nodes, drop_comments
+from ._links import without_link_lines
 from ._vote import Kind, Part, vote
 
 log = logging.getLogger(__package__)
@@ -91,9 +92,6 @@ _MARKUP = re.compile(r"<[A-Za-z/!?]")
 # A whole page declares itself near its start; anything else is a fragment (a feed's body).
 _DOCUMENT = re.compile(r"<(?:!doctype\s+html|html[\s>])", re.IGNORECASE)
 _DOCUMENT_HEAD = 2048
-# A linked line of this many words that ends like a sentence is article text.
-_SENTENCE_WORDS = 12
-_SENTENCE_END = re.compile(r"[.!?\u2026\u3002\"\u201d\u2019»]\W*$")
 # Elements of trafilatura's XML that hold blocks of their own.
 _XML_BLOCKS = frozenset(("p", "head", "list", "quote", "table"))
 # Elements that start a new paragraph in the plain fallback conversion.
@@ -137,7 +135,7 @@ def _page_blocks(html: str, url: str | None) -> tuple[str, list[Block]]:
     if tree is None:
         return "", _as_blocks(parts)
     title = _title(tree)
-    parts = _without_link_lines(parts, tree)
+    parts = without_link_lines(parts, tree)
     second = _readability(tree)  # mutates the tree: after everything else that reads it
     if not parts:
         return title, _plain_blocks(second) if second is not None else []
@@ -145,23 +143,6 @@ def _page_blocks(html: str, url: str | None) -> tuple[str, list[Block]]:
         parts = vote(parts, second.text_content())
     parts = [part for part in parts if not is_furniture(part.text)]
     return title, _as_blocks(drop_comments(parts))
-
-
-def _without_link_lines(parts: list[Part], tree: lxml.html.HtmlElement) -> list[Part]:
-    """The parts but the paragraphs and list items that are one link's text and no sentence.
-
-    A line that is all link inside an article is a promotion or a related story ("CLICK
-    HERE TO GET THE APP", "Photos: Europa, Mysterious Icy Moon"), or the site's menu and
-    footer on a page laid out with tables; a linked sentence of the article stays.
-    """
-    links = {_squash(a.text_content()) for a in tree.iter("a")}
-    return [
-        part
-        for part in parts
-        if part.kind not in ("paragraph", "item")
-        or part.text not in links
-        or (len(part.text.split()) >= _SENTENCE_WORDS and _SENTENCE_END.search(part.text))
-    ]
 
 
 def _title(tree: lxml.html.HtmlElement) -> str:

@@ -339,6 +339,8 @@ def test_lines_that_are_one_link_inside_the_article_are_left_out() -> None:
         '<p><a href="/app">CLICK HERE TO GET THE CITY NEWS APP</a></p>'
         f"<p>{SECOND}</p>"
         '<p><a href="/story/2">MUSEUM REOPENS AFTER A LONG RENOVATION</a></p>'
+        '<p><a href="/3">Storm closes the harbour for two days</a> [VIDEO] | '
+        '<a href="/4">Local team wins the regional cup final</a> [PICTURES]</p>'
         f"<p>{with_link}</p>"
         f"<p>{THIRD}</p>"
     )
@@ -348,7 +350,7 @@ def test_lines_that_are_one_link_inside_the_article_are_left_out() -> None:
     )
     paragraphs = main_text(page, "html").text.split("\n\n")
     assert paragraphs[-4:] == [PARAGRAPH, SECOND, sentence, THIRD]
-    assert not any("CLICK HERE" in p or "MUSEUM" in p for p in paragraphs)
+    assert not any(("CLICK HERE" in p or "MUSEUM" in p or "Storm" in p) for p in paragraphs)
 
 
 def test_furniture_lines_inside_the_article_are_left_out() -> None:
