@@ -179,8 +179,9 @@ def tfidf(
 # Only its ISO 639-1 languages are candidates (Article.language is ISO 639-1); the
 # model's few extra three-letter classes (Nigerian Pidgin, Bikol, ...) otherwise win on
 # lines of English menu words.
-_LANGUAGE_SAMPLE = 2000
-"""Characters that decide the language: as accurate as 5,000 on whole articles, and cheaper."""
+_LANGUAGE_SAMPLE = 1000
+"""Characters that decide the language: on the benchmark's texts as accurate as 5,000, at a fifth
+of the cost (py3langid reads every character)."""
 
 
 @lru_cache(maxsize=1)

@@ -4,10 +4,11 @@ Paragraphs are split at blank lines and, inside one, at line breaks that end a l
 its own (not those that wrap a paragraph); every piece is split into sentences, and
 every sentence is judged on its own:
 
-- a **heading** is what a heading is: the title or a given heading, or a line of its own
-  that ends in no sentence mark, is short, and is set in title case or followed by more
-  text (a missing final stop alone makes no heading: text may arrive as one line per
-  article, or end in a caption or a cut-off teaser);
+- a **title** is the title or a given heading, never picked;
+- a **heading** is what a heading is: a line of its own that ends in no sentence mark, is
+  short, and is set in title case or followed by more text (a missing final stop alone
+  makes no heading: text may arrive as one line per article, or end in a caption or a
+  cut-off teaser); picked only from a text of headings alone;
 - **clutter** is a caption, a call to the reader or site furniture (`_clutter`);
 - a **sentence** reads well as a key point: a whole sentence of sensible length;
 - a **fragment** is the rest (too short or too long, no final mark, cut off with "...",
@@ -26,7 +27,7 @@ from ._sentences import Tokenizer, has_unspaced, normalize_space, word_count
 
 __all__ = ["Kind", "Unit", "units"]
 
-Kind = Literal["sentence", "fragment", "heading", "clutter"]
+Kind = Literal["sentence", "fragment", "heading", "title", "clutter"]
 
 _MIN_WORDS = 6
 _MAX_WORDS = 60
@@ -91,7 +92,7 @@ def units(
                 words = tuple(_WORD.findall(sentence))
                 length = float(len(words))
             if not_content and _key(sentence) in not_content:
-                kind: Kind = "heading"
+                kind: Kind = "title"
             elif is_alone and _is_heading(sentence, length, stop_words, has_more=has_more):
                 kind = "heading"
             elif is_clutter(sentence, stop_words, may_have_furniture=may_have_furniture) or (

@@ -1,10 +1,11 @@
 """Summarize: condense an article into a few key points, whole sentences in the article's order.
 
-The text becomes units (`_document`): sentences, headings, fragments and clutter, each
-judged on its own. Key points are picked among the sentences, or among the fragments
-when a text has no sentence (so that every text with something to say gets a point);
-headings and clutter never. ``algorithm`` picks one of sumy's summarizers, ``"lead"``
-(the first sentences) or ``"digest"``, our own selector (`_select`).
+The text becomes units (`_document`): sentences, headings, fragments, the title and
+clutter, each judged on its own. Key points are picked among the sentences, or among the
+fragments when a text has no sentence, or among its headings when it has nothing else
+(so that every text with something to say gets a point); the title and clutter never.
+``algorithm`` picks one of sumy's summarizers, ``"lead"`` (the first sentences) or
+``"digest"``, our own selector (`_select`).
 """
 
 from __future__ import annotations
@@ -121,8 +122,13 @@ def _read(
     """The units of a text, and its content units as candidates (eligible or not)."""
     found = units(text, tokenizer, title=title, headings=headings, stop_words=lang.stop_words)
     content = [u for u in found if u.kind in ("sentence", "fragment")]
+    if not content:
+        # A text of headlines alone (a title that is not the article's): better one of
+        # them than nothing.
+        content = [u for u in found if u.kind == "heading"]
     # Fragments stand in only for a text without a single whole sentence.
-    kind = "sentence" if any(u.kind == "sentence" for u in content) else "fragment"
+    kinds = {u.kind for u in content}
+    kind = "sentence" if "sentence" in kinds else "fragment" if "fragment" in kinds else "heading"
     # Only the selector reads terms, and only those of the sentences it may pick.
     return found, [_candidate(u, lang, is_eligible=u.kind == kind) for u in content]
 

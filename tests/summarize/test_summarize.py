@@ -326,3 +326,9 @@ def test_the_sample_page_gives_no_clutter_and_no_title(shared_dir: Path) -> None
         assert title not in chosen
         assert all(p in article for p in chosen), chosen
         assert not any("subscribe" in p or p == "New Strategic Alliance" for p in chosen)
+
+
+def test_a_text_of_one_headline_gives_it_unless_it_is_the_title() -> None:
+    headline = "Council Approves New Budget For The City Schools"
+    assert key_points(headline) == (headline,)
+    assert key_points(headline, title=headline) == ()
