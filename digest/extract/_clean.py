@@ -111,11 +111,29 @@ _FURNITURE = re.compile(
 
 
 def is_furniture(line: str) -> bool:
-    """True for a short line of site furniture: copyright, consent, "Read more:", "Click here".
+    """True for a short line of site furniture inside an HTML page's article: a copyright
+    notice, "Read more:", "Click here", a lone "Advertisement".
 
-    The HTML extraction drops such lines from the main text too.
+    Narrower than the plain-text rules: an article's own short sentence about cookies,
+    privacy or copyright stays, only a notice (a ©, a year, "all rights reserved") goes.
     """
-    return _count_words(line) <= _FURNITURE_MAX_WORDS and bool(_FURNITURE.search(line))
+    return _count_words(line) <= _FURNITURE_MAX_WORDS and bool(_NOTICE.search(line))
+
+
+# The furniture of an HTML page's article: the line-wide items above, notices, pointers.
+_NOTICE = re.compile(
+    r"""
+      ^(advertisement|advertising|sponsored|ad|skip\ to\ (main\ )?content|menu|search|
+        home|log\ ?in|sign\ ?in|register|close|loading(\.\.\.)?|back\ to\ top|
+        continue\ reading(\ below)?)
+        \b[\s:.!…]*$
+    | ©|ⓒ|\(c\)\s*\d{4}|\bcopyright\s+(©\s*)?\d{4}|\ball\ rights\ reserved\b
+    | ^(photo|image|picture|credit|video)s?\s*:|\((image|photo|picture)s?:[^)]*\)\s*$
+    | ^(see|read|watch)\ (more|also)\b|^don'?t\ miss|click(ing)?\ here
+    | (реклама|기사입력)
+    """,
+    re.IGNORECASE | re.VERBOSE,
+)
 
 
 @dataclass(frozen=True, slots=True)

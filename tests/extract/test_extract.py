@@ -370,3 +370,17 @@ def test_furniture_lines_inside_the_article_are_left_out() -> None:
     )
     paragraphs = main_text(page, "html").text.split("\n\n")
     assert paragraphs[-3:] == [PARAGRAPH, SECOND, THIRD]
+
+
+def test_a_short_sentence_about_copyright_or_cookies_is_not_furniture() -> None:
+    sentences = (
+        "The band sued the label for copyright infringement on Tuesday.",
+        "Mix two cups of cookie crumbs with the melted butter.",
+    )
+    body = "".join(f"<p>{text}</p>" for text in (PARAGRAPH, *sentences, SECOND, THIRD))
+    page = (
+        "<!DOCTYPE html><html><head><title>Trams</title></head><body><article>"
+        f"<h1>Council backs tram expansion</h1>{body}</article></body></html>"
+    )
+    paragraphs = main_text(page, "html").text.split("\n\n")
+    assert all(sentence in paragraphs for sentence in sentences)
