@@ -5,6 +5,7 @@
     ├── SourceError       one source failed to fetch or parse             → logged, run goes on
     ├── RenderError       a template failed or used an undefined variable
     ├── RunLockedError    another run holds the run lock (state/_lock.py)  → exit 1
+    ├── StateError        the state cannot be written: disk full, read-only → exit 1
     └── DeliveryError     SMTP connect/refused, outbox not writable
         └── SmtpAuthError the SMTP server refused the login
 
@@ -26,6 +27,10 @@ class DigestError(Exception):
 
 class RunLockedError(DigestError):
     """Raised when another run (the daemon or `digest run`) holds the run lock."""
+
+
+class StateError(DigestError):
+    """Raised when the state file or its folder cannot be written (disk full, read-only)."""
 
 
 class ConfigError(DigestError):

@@ -16,7 +16,7 @@ import ssl
 import subprocess
 import threading
 from collections import Counter, defaultdict, deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -111,6 +111,8 @@ class SmtpSink:
         self._rejected: dict[str, tuple[str, int | None]] = {}
         self.delay = 0.0
         """Seconds the sink takes over each message before it accepts it."""
+        self.on_accept: Callable[[int], None] | None = None
+        """Called with the number of messages kept so far, just before each 250 reply."""
         self._lock = threading.Lock()
         self._controller: Controller | None = None
 
@@ -312,6 +314,9 @@ class _Handler:
         assert envelope.mail_from is not None and isinstance(data, bytes)
         with self.sink._lock:
             self.sink.messages.append(Received(envelope.mail_from, list(envelope.rcpt_tos), data))
+            count = len(self.sink.messages)
+        if self.sink.on_accept is not None:
+            self.sink.on_accept(count)
         return "250 OK: queued"
 
 

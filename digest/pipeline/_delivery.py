@@ -20,7 +20,7 @@ from ..config import ListSettings, Settings
 from ..errors import RenderError
 from ..models import Message, Recipient, RenderedEdition
 from ..send import Sender, send_all
-from ..state import DeliveryStatus, StateStore
+from ..state import DeliveryStatus, Reserve, StateError, StateStore
 from ..subscribers import signing_key, unsubscribe_url
 from ._reports import ListReport, Progress
 
@@ -56,12 +56,33 @@ def deliver(
     errors: list[str] = []
     outcomes: Counter[str] = Counter()
     variants = {"": rendered}
+    connections = settings.smtp.connections if settings.transport == "smtp" else 1
+    reserve = Reserve(store.path, connections=connections)
+    if total:
+        reserve.ensure()  # room to record what goes out, or nothing goes out
+    halted: list[StateError] = []
+    unrecorded: list[str] = []
+
+    def record(email: str, status: DeliveryStatus, error: str | None = None) -> None:
+        """Mark one outcome; when the state refuses, use the reserve and stop the edition."""
+        try:
+            store.mark_delivery(edition_id, email, status, now, error)
+            return
+        except StateError as exc:
+            if not halted:
+                log.error("list %s: %s Stopping after the messages in flight.", item.name, exc)
+                halted.append(exc)
+            reserve.release()
+        try:
+            store.mark_delivery(edition_id, email, status, now, error)
+        except StateError:
+            unrecorded.append(email)
 
     def messages() -> Iterator[Message]:
         for email, name, variant in store.pending_deliveries(edition_id):
             if variant not in variants:
                 variants[variant] = load_rendered(store.variant_payload(edition_id, variant))
-            if outcomes["in_a_row"] >= _MAX_TRANSIENT_IN_A_ROW:
+            if outcomes["in_a_row"] >= _MAX_TRANSIENT_IN_A_ROW or halted:
                 return
             if stop is not None and stop.is_set():
                 log.info("list %s: stopping; the next start resumes the rest", item.name)
@@ -72,7 +93,7 @@ def deliver(
                     variants[variant], Recipient(email, name), unsubscribe_url=url, now=now
                 )
             except RenderError as exc:  # this address cannot go in a header: final
-                store.mark_delivery(edition_id, email, "failed", now, str(exc))
+                record(email, "failed", str(exc))
                 _note_error(errors, str(exc))
                 outcomes["failed"] += 1
                 continue
@@ -80,18 +101,20 @@ def deliver(
 
     for done, (message, error) in enumerate(send_all(get_sender(), messages()), start=1):
         if error is None:
-            store.mark_delivery(edition_id, message.to, "sent", now)
+            record(message.to, "sent")
             outcomes["sent"] += 1
             outcomes["in_a_row"] = 0
         else:
             log.debug("delivery to %s failed: %s", message.to, error)
             outcome: DeliveryStatus = "failed" if error.is_permanent else "pending"
-            store.mark_delivery(edition_id, message.to, outcome, now, str(error))
+            record(message.to, outcome, str(error))
             _note_error(errors, str(error))
             outcomes[outcome] += 1
             outcomes["in_a_row"] = 0 if error.is_permanent else outcomes["in_a_row"] + 1
         if progress:
             progress(f"{item.name}: sending", done, total)
+    if halted:
+        raise _halted(halted[0], item.name, edition_id, outcomes["sent"], unrecorded)
     if outcomes["in_a_row"] >= _MAX_TRANSIENT_IN_A_ROW:
         errors.append("stopped sending: the server keeps failing; the next run resumes")
     counts = store.counts(edition_id)
@@ -107,6 +130,25 @@ def deliver(
         note=f"edition {edition_id}: sent {outcomes['sent']}, failed {outcomes['failed']}",
         delivery_errors=tuple(errors),
     )
+
+
+def _halted(
+    exc: StateError, list_name: str, edition_id: int, sent: int, unrecorded: list[str]
+) -> StateError:
+    """The one-paragraph error of an edition stopped because its state could not be written."""
+    message = f"{exc} List {list_name}, edition {edition_id}: stopped sending after {sent} messages"
+    if unrecorded:
+        message += (
+            f"; {len(unrecorded)} of them were accepted by the server but could not be "
+            "recorded, even in the reserve kept for this, so those readers may get the "
+            "edition twice"
+        )
+    else:
+        message += ", each of them recorded"
+    message += (
+        "; the recipients still pending get the edition from the next run that can record it."
+    )
+    return StateError(message, hint=exc.hint)
 
 
 def _note_error(errors: list[str], error: str) -> None:

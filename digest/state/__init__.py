@@ -7,7 +7,8 @@ values it returns, `lock` the run lock.
 
 from __future__ import annotations
 
-from ..errors import RunLockedError
+from ..errors import RunLockedError, StateError
+from ._faults import Reserve
 from ._intake import HeldArticle, IntakeRecord
 from ._lock import run_lock
 from ._records import (
@@ -28,8 +29,10 @@ __all__ = [
     "FetchStatus",
     "HeldArticle",
     "IntakeRecord",
+    "Reserve",
     "RunLockedError",
     "SlotStatus",
+    "StateError",
     "StateStore",
     "run_lock",
 ]

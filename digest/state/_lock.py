@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from ..errors import RunLockedError
+from ._faults import state_error
 
 _HELD_LOCKS: set[Path] = set()
 """Lock files this process holds: fcntl locks belong to a process, not to a thread."""
@@ -22,7 +23,6 @@ def run_lock(state_path: Path) -> Iterator[None]:
     The lock excludes other processes (fcntl) and other threads of this one.
     """
     lock_path = state_path.with_name(state_path.name + ".lock")
-    lock_path.parent.mkdir(parents=True, exist_ok=True)
     busy = RunLockedError(
         f"another digest run holds the lock {lock_path}.",
         hint="wait for it to finish; the daemon and `digest run` never send together",
@@ -33,7 +33,12 @@ def run_lock(state_path: Path) -> Iterator[None]:
             raise busy
         _HELD_LOCKS.add(key)
     try:
-        with lock_path.open("a") as handle:
+        try:
+            lock_path.parent.mkdir(parents=True, exist_ok=True)
+            handle = lock_path.open("a")
+        except OSError as exc:  # a read-only or full state folder
+            raise state_error(exc, lock_path) from exc
+        with handle:
             try:
                 fcntl.lockf(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except OSError as exc:

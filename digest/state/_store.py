@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Self
 
 from ..errors import ConfigError
+from ._faults import GuardedConnection
 from ._intake import IntakeState
 from ._log import DeliveryLog
 from ._migrations import migrate
@@ -41,7 +42,10 @@ class StateStore(DeliveryLog, IntakeState):
     def __init__(self, path: Path) -> None:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(path, isolation_level=None, timeout=30)
+            self._db = sqlite3.connect(
+                path, isolation_level=None, timeout=30, factory=GuardedConnection
+            )
+            self._db.state_path = path
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
             migrate(self._db)
