@@ -4,16 +4,20 @@ Extract guesses each article's language, summarize and compose weigh words by TF
 without their stop words, compose also by how rare a word is in its language; they all
 use these, so one text is read the same way everywhere. No stage state, no I/O beyond
 reading sumy's stop-word files, wordfreq's word lists and py3langid's model. Stems come
-from the Snowball stemmers (snowballstemmer): nltk's copy takes seconds to import.
+from the Snowball stemmers (snowballstemmer, which runs them through PyStemmer's C code:
+its pure-Python stemmers take 100 microseconds a word); nltk's copy takes seconds to import.
 """
 
 from __future__ import annotations
 
+import gzip
+import importlib.util
 import math
 import re
 from collections.abc import Callable, Sequence
 from functools import lru_cache
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -73,22 +77,54 @@ def stop_words(code: str) -> frozenset[str]:
 
 
 RARITY_CAP = 7.0
-"""Rarity of a word the language's word list does not hold (a frequency under 10**-7)."""
+"""Rarity of a word the language's word list does not hold (rarer than one in a million)."""
 
 
 # Chinese and Japanese words are not runs of \w: wordfreq would need jieba or MeCab.
 _UNSPACED = frozenset({"zh", "ja"})
 _WORDFREQ_CODES = {"no": "nb"}
+_CENTIBELS = 100.0
+"""wordfreq's buckets are centibels: the word of bucket i has a frequency of 10**(-i/100)."""
 
 
+# wordfreq's own lookup costs 0.2 s to import (langcodes, ftfy, regex), 0.25 s to load
+# the English 'large' list (321,000 words) and some 30 microseconds a word (it tokenizes
+# every word it is asked about): a first edition of 200 articles, some 10,000 distinct
+# words, took half a second. So its 'small' lists (the words of a frequency of at least
+# one in a million: 29,000 in English, 15 ms to load) are read here straight from its
+# data folder, in the cBpack format its documentation describes (read_cBpack), and
+# looked up in a dict; wordfreq itself is imported only if that format ever changes.
+# The rarer words of the 'large' lists changed no grouping decision on the team's data
+# (benchmarks/stories.py): they are the names and numbers that any list caps anyway.
 @lru_cache(maxsize=1)
-def _wordfreq_languages() -> frozenset[str]:
-    import wordfreq  # loaded on first use: `digest --help` and `check` need no word lists
+def _wordfreq_data() -> Path | None:
+    """wordfreq's data folder, found without importing wordfreq; None when it is absent."""
+    spec = importlib.util.find_spec("wordfreq")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return Path(next(iter(spec.submodule_search_locations))) / "data"
 
-    return frozenset(wordfreq.available_languages()) - _UNSPACED
+
+@lru_cache(maxsize=64)
+def _rarities(code: str) -> dict[str, float] | None:
+    """Each word of wordfreq's small list for a language, with its rarity; None without one."""
+    folder = _wordfreq_data()
+    if code in _UNSPACED or folder is None:
+        return None
+    path = folder / f"small_{code}.msgpack.gz"
+    if not path.is_file():
+        return None
+    import msgpack  # type: ignore[import-untyped]  # wordfreq's own dependency
+
+    pack = msgpack.unpackb(gzip.decompress(path.read_bytes()), raw=False)
+    if not (pack and pack[0] == {"format": "cB", "version": 1}):  # pragma: no cover
+        import wordfreq  # a format this code does not know: ask the library itself
+
+        frequencies = wordfreq.get_frequency_dict(code, "small")
+        return {word: -math.log10(frequency) for word, frequency in frequencies.items()}
+    return {word: index / _CENTIBELS for index, bucket in enumerate(pack[1:]) for word in bucket}
 
 
-@lru_cache(maxsize=65536)
 def rarity(word: str, code: str) -> float | None:
     """How much a (lower-case) word tells: -log10 of its frequency in the language, at most
     RARITY_CAP; None for a language wordfreq has no word list for.
@@ -97,13 +133,13 @@ def rarity(word: str, code: str) -> float | None:
     weight does not depend on which few articles happen to be compared.
     """
     code = code.lower()[:2]
-    code = _WORDFREQ_CODES.get(code, code)
-    if code not in _wordfreq_languages():
+    table = _rarities(_WORDFREQ_CODES.get(code, code))
+    if table is None:
         return None
-    import wordfreq
-
-    frequency = wordfreq.word_frequency(word, code)
-    return RARITY_CAP if frequency <= 0 else min(RARITY_CAP, -math.log10(frequency))
+    found = table.get(word)
+    if found is None and (folded := word.casefold()) != word:
+        found = table.get(folded)  # wordfreq's lists are case-folded ("groß" as "gross")
+    return RARITY_CAP if found is None else min(RARITY_CAP, found)
 
 
 _SNOWBALL_NAMES = {
@@ -123,7 +159,7 @@ _SNOWBALL_NAMES = {
 
 @lru_cache(maxsize=64)
 def _stemmer(code: str) -> Callable[[str], str] | None:
-    import snowballstemmer  # type: ignore[import-untyped]  # pure Python, loads in ms
+    import snowballstemmer  # type: ignore[import-untyped]  # PyStemmer's C stemmers within
 
     name = _SNOWBALL_NAMES.get(code, "")
     if name not in snowballstemmer.algorithms():
