@@ -7,12 +7,17 @@ on the same topic or with the same people), news_dev.jsonl (CNN) and bbc_dev.jso
 from the shared folder, and prints for digest's grouping and for plain TF-IDF (cosine of
 title + text at 0.55, the grouping digest had before):
 - precision, recall and F1 per source of the pairs: a pair alone, a pair inside an
-  edition of 9 unrelated articles (other stories of the file, dated the pair's day so the
-  dates help nothing), and a pair alone without dates; each on the tuning half of the
-  stories (the thresholds were chosen there), on the check half, and on all;
+  edition of 9 other articles (other stories of the file, dated the pair's day so the
+  dates help nothing), and a pair alone without dates; on the halves of two splits of
+  the stories (split 1: the constants were chosen on its "tune" half only, its "check"
+  half is held out; split 2: another random halving, a second look), and on all;
+- same-day editions: 11 AllSides articles of one topic (the reports of several stories
+  of that topic), or a BASIL event's three reports among 8 of other events, all dated one
+  day: pairs folded rightly and wrongly;
 - wrong merges among unrelated articles: editions of 11 CNN or BBC articles, each from
-  a source of its own and all of one day, and the edition articles above;
-- the time to group a 200-article edition, as a ratio to plain TF-IDF in the same run.
+  a source of its own and all of one day;
+- the time to group a 200-article edition, steady and in the first call of a fresh
+  process (word lists loaded), as ratios to plain TF-IDF in the same run.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ import hashlib
 import json
 import random
 import statistics
+import subprocess
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -112,8 +118,18 @@ def _scores(truth: list[bool], said: list[bool]) -> str:
     return f"P {precision:.3f}  R {recall:.3f}  F1 {f1:.3f}"
 
 
-def _half(story_id: str) -> str:
-    return "tune" if hashlib.sha256(story_id.encode()).digest()[0] % 2 == 0 else "check"
+SPLITS = {"1": "", "2": "split 2:"}
+"""Salt of each split's hash. Split 1 is the one the first pass used; its check half is held out."""
+
+
+def _half(story_id: str, split: str = "1") -> str:
+    digest = hashlib.sha256((SPLITS[split] + story_id).encode()).digest()
+    return "tune" if digest[0] % 2 == 0 else "check"
+
+
+def _parts(source: str, story: str) -> list[str]:
+    """The report lines a pair counts in: its source, and its half in each split."""
+    return [source, *(f"{source} {split}:{_half(story, split)}" for split in SPLITS)]
 
 
 def pairs_report(rows: list[dict[str, Any]]) -> None:
@@ -145,11 +161,11 @@ def pairs_report(rows: list[dict[str, Any]]) -> None:
             for mode, batch in (("alone", [a, b]), ("edition", edition), ("no dates", undated)):
                 stories = grouping(batch)
                 group = said.setdefault((name, mode), {})
-                for part in (row["source"], f"{row['source']} {_half(row['id'].split('/')[1])}"):
+                for part in _parts(row["source"], row["id"].split("/")[1]):
                     group.setdefault(part, []).append(_together(stories, a.guid, b.guid))
                 if mode == "edition":
-                    wrong_fillers[name] += _merges(stories) - _together(stories, a.guid, b.guid)
-        for part in (row["source"], f"{row['source']} {_half(row['id'].split('/')[1])}"):
+                    wrong_fillers[name] += _wrong(stories, story_of, {a.guid, b.guid})
+        for part in _parts(row["source"], row["id"].split("/")[1]):
             truth.setdefault(part, []).append(row["same_story"])
     print(f"pairs of stories_dev.jsonl ({len(rows)}), edition = pair + {FILLERS} other stories")
     for (name, mode), parts in said.items():
@@ -157,6 +173,93 @@ def pairs_report(rows: list[dict[str, Any]]) -> None:
             print(f"  {name:13} {mode:9} {part:26} {_scores(truth[part], parts[part])}")
     for name, count in wrong_fillers.items():
         print(f"  {name:13} wrong merges with or among fillers: {count} in {len(rows)} editions")
+
+
+def _wrong(stories: list[Story], story_of: dict[str, str], pair: set[str]) -> int:
+    """Pairs folded together that are not of one known story (the scored pair aside)."""
+    count = 0
+    for story in stories:
+        guids = [story.article.guid, *(other.guid for other in story.others)]
+        for index, first in enumerate(guids):
+            for second in guids[index + 1 :]:
+                if {first, second} == pair:
+                    continue
+                known = story_of.get(first), story_of.get(second)
+                count += known[0] is None or known[0] != known[1]
+    return count
+
+
+def _pair_counts(stories: list[Story], story_of: dict[str, str]) -> tuple[int, int]:
+    """Pairs folded rightly (one story) and wrongly (two stories)."""
+    right = wrong = 0
+    for story in stories:
+        guids = [story.article.guid, *(other.guid for other in story.others)]
+        for index, first in enumerate(guids):
+            for second in guids[index + 1 :]:
+                if story_of[first] == story_of[second]:
+                    right += 1
+                else:
+                    wrong += 1
+    return right, wrong
+
+
+def same_day_report(rows: list[dict[str, Any]], count: int = 200) -> None:
+    """Editions of one topic, all one day, where only the words can tell stories apart."""
+    day = datetime(2021, 6, 1, 12, tzinfo=UTC)
+    print(f"same-day editions of 11 ({count} AllSides editions of one topic; one per BASIL event)")
+    for split, half in (("1", "tune"), ("1", "check"), ("2", "check"), ("", "")):
+        articles: dict[str, Article] = {}
+        story_of: dict[str, str] = {}
+        topic_of: dict[str, str] = {}
+        event_of: dict[str, list[str]] = {}
+        for row in rows:
+            story = row["id"].split("/")[1]
+            if not row["same_story"] or (split and _half(story, split) != half):
+                continue
+            for side in "ab":
+                guid = row[side]["url"] or row[side]["title"]
+                articles[guid] = replace(_article(row[side], guid), published=day)
+                story_of.setdefault(guid, story)
+                if row["source"] == "basil":
+                    if guid not in event_of.setdefault(story, []):
+                        event_of[story].append(guid)
+                else:
+                    topic_of[guid] = row["topic"]
+        by_topic: dict[str, list[str]] = {}
+        for guid, topic in topic_of.items():
+            by_topic.setdefault(topic, []).append(guid)
+        topics = sorted(t for t, g in by_topic.items() if len({story_of[x] for x in g}) > 1)
+        rng = random.Random(11)
+        allsides, basil = [], []
+        for _ in range(count):
+            chosen = rng.sample(
+                by_topic[topic := rng.choice(topics)], min(11, len(by_topic[topic]))
+            )
+            rest = [guid for guid in topic_of if guid not in chosen]
+            chosen += rng.sample(rest, 11 - len(chosen))
+            allsides.append([articles[guid] for guid in chosen])
+        basil_guids = [guid for guids in event_of.values() for guid in guids]
+        for guids in event_of.values():
+            others = rng.sample([g for g in basil_guids if g not in guids], 11 - len(guids))
+            basil.append([articles[guid] for guid in [*guids, *others]])
+        label = f"split {split} {half}" if split else "all"
+        for name, editions in (("AllSides topic", allsides), ("BASIL events", basil)):
+            truth = sum(
+                story_of[a.guid] == story_of[b.guid] and a.source != b.source
+                for edition in editions
+                for i, a in enumerate(edition)
+                for b in edition[i + 1 :]
+            )
+            for system, grouping in SYSTEMS.items():
+                right = wrong = 0
+                for edition in editions:
+                    got = _pair_counts(grouping(edition), story_of)
+                    right, wrong = right + got[0], wrong + got[1]
+                precision = right / (right + wrong) if right + wrong else 1.0
+                print(
+                    f"  {system:13} {name:14} {label:15} right {right:4}  wrong {wrong:4}  "
+                    f"of {truth:4} pairs: P {precision:.3f}  R {right / max(1, truth):.3f}"
+                )
 
 
 def unrelated_report(shared: Path) -> list[Article]:
@@ -190,41 +293,65 @@ def unrelated_report(shared: Path) -> list[Article]:
     return found
 
 
-def speed_report(pool: list[Article], repeat: int) -> None:
-    """Seconds to group a 200-article edition, digest against plain TF-IDF, same run."""
-    rng = random.Random(200)
-    editions = [rng.sample(pool, EDITION) for _ in range(repeat)]
-    start = time.perf_counter()
-    group_stories(editions[0])  # the first call loads the word lists
-    cold = time.perf_counter() - start
+def _edition(pool: list[Article], seed: int) -> list[Article]:
+    return random.Random(seed).sample(pool, EDITION)
+
+
+def first_call(shared: Path) -> None:
+    """In a fresh process: seconds of the first digest grouping, then of plain TF-IDF."""
+    rows = [json.loads(line) for line in (shared / "stories_dev.jsonl").open(encoding="utf-8")]
+    pool = [_article(row[side], f"{row['id']}/{side}") for row in rows for side in "ab"]
+    times = []
+    for grouping, seed in ((group_stories, 1), (plain_tfidf, 2)):
+        edition = _edition(pool, seed)
+        start, wall = time.process_time(), time.perf_counter()
+        grouping(edition)
+        times.append((time.process_time() - start, time.perf_counter() - wall))
+    print(json.dumps(times))
+
+
+def speed_report(shared: Path, pool: list[Article], repeat: int) -> None:
+    """CPU seconds to group a 200-article edition, digest against plain TF-IDF, same run."""
+    command = [sys.executable, __file__, "--shared", str(shared), "--first-call"]
+    firsts = [json.loads(subprocess.check_output(command)) for _ in range(5)]
     timings: dict[str, list[float]] = {name: [] for name in SYSTEMS}
-    for edition in editions:
+    for seed in range(repeat):
+        edition = _edition(pool, 100 + seed)
         for name, grouping in SYSTEMS.items():
-            start = time.perf_counter()
+            start = time.process_time()
             grouping(edition)
-            timings[name].append(time.perf_counter() - start)
+            timings[name].append(time.process_time() - start)
     base = statistics.median(timings["plain TF-IDF"])
-    print(f"grouping a {EDITION}-article edition (median of {repeat}):")
+    print(f"grouping a {EDITION}-article edition (CPU seconds, median of {repeat}):")
     for name, values in timings.items():
         median = statistics.median(values)
         print(f"  {name:13} {median:.3f} s  ({median / base:.2f} x plain TF-IDF)")
-    print(
-        f"  digest, first call of a process (loads wordfreq): {cold:.3f} s "
-        f"({cold / base:.2f} x plain TF-IDF)"
-    )
+    print("  first call of a fresh process (word lists loaded), median of 5 processes:")
+    for index, name in enumerate(SYSTEMS):
+        cold = statistics.median(first[index][0] for first in firsts)
+        wall = statistics.median(first[index][1] for first in firsts)
+        print(
+            f"  {name:13} {cold:.3f} s CPU ({cold / base:.2f} x plain TF-IDF's steady time), "
+            f"{wall:.3f} s wall clock"
+        )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--shared", type=Path, default=ROOT.parent / "shared" / "data")
     parser.add_argument("--repeat", type=int, default=15)
+    parser.add_argument("--first-call", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     shared: Path = args.shared
+    if args.first_call:
+        first_call(shared)
+        return
     rows = [json.loads(line) for line in (shared / "stories_dev.jsonl").open(encoding="utf-8")]
     np.seterr(all="ignore")
     pool = [_article(row[side], f"{row['id']}/{side}") for row in rows for side in "ab"]
-    speed_report(pool, args.repeat)
+    speed_report(shared, pool, args.repeat)
     pairs_report(rows)
+    same_day_report(rows)
     print("unrelated articles, editions of 11, one source each, one day:")
     pool += unrelated_report(shared)
 

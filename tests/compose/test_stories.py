@@ -5,6 +5,8 @@ from __future__ import annotations
 import email
 import json
 import os
+import subprocess
+import sys
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from email import policy
@@ -181,6 +183,20 @@ def test_rarity_comes_from_the_language_and_is_none_without_a_word_list():
     assert rarity("qzxvkwj", "en") == RARITY_CAP
     assert rarity("word", "xx") is None
     assert rarity("中文", "zh") is None  # no word splitter for it here: the text alone decides
+    assert rarity("groß", "de") == rarity("gross", "de") < 5  # type: ignore[operator]
+    assert rarity("og", "no") is not None  # Norwegian is wordfreq's "nb"
+
+
+def test_word_lists_are_read_without_importing_wordfreq():
+    """Importing wordfreq costs 0.2 s and its lookups 30 microseconds a word: the first
+    edition of a process would not fit its time."""
+    code = (
+        "import sys; from digest.text import rarity; "
+        "print(rarity('the', 'en'), 'wordfreq' in sys.modules)"
+    )
+    found = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+
+    assert found.stdout.split() == ["1.27", "False"], found.stderr
 
 
 def test_words_of_one_stem_are_one_term():
@@ -191,6 +207,76 @@ def test_words_of_one_stem_are_one_term():
         article("b", "2", "The mayor of Ardel died, aged 84.", "Mayor died"),
     ]
     assert similarity(pair)[0, 1] > SAME_STORY
+
+
+EVICTIONS = [
+    (
+        "Judge strikes down national eviction moratorium",
+        "A federal judge in Marrowmoor struck down the national eviction moratorium on "
+        "Wednesday, ruling that the health agency had no power to stop landlords from evicting "
+        "tenants during the pandemic. Landlords' groups had sued the agency.",
+    ),
+    (
+        "Federal judge voids eviction moratorium",
+        "The national eviction moratorium is unlawful, a federal judge in Marrowmoor ruled on "
+        "Wednesday, siding with landlords' groups who said the health agency overstepped its "
+        "power over tenants and evictions.",
+    ),
+    (
+        "Supreme Court ends eviction moratorium",
+        "The Supreme Court ended the national eviction moratorium on Thursday, ruling six to "
+        "three that the health agency lacked the power to extend the pandemic ban on evicting "
+        "tenants. Renters' advocates warned of a wave of evictions.",
+    ),
+    (
+        "Justices end pandemic eviction ban",
+        "In a six to three ruling on Thursday the justices of the Supreme Court lifted the "
+        "pandemic eviction moratorium, saying the health agency had exceeded its power; "
+        "advocates for renters and tenants fear mass evictions.",
+    ),
+    (
+        "Agency issues new eviction moratorium",
+        "The health agency issued a new eviction moratorium on Tuesday for counties with high "
+        "infection rates, days after the old pandemic ban on evicting tenants lapsed. Landlords "
+        "said they would sue.",
+    ),
+    (
+        "New eviction ban announced",
+        "A new, narrower eviction moratorium was announced by the health agency on Tuesday, "
+        "covering tenants in counties where the pandemic is spreading fastest, after the "
+        "national ban lapsed; landlords vowed to go to court.",
+    ),
+]
+
+
+def test_stories_of_one_topic_in_one_edition_stay_apart():
+    """Three rulings on one moratorium, two outlets each, one day: the words all six share
+    are the topic, and only each ruling's own words join its two reports."""
+    articles = [
+        article(f"outlet-{n}", str(n), text, title) for n, (title, text) in enumerate(EVICTIONS)
+    ]
+
+    stories = group_stories(articles)
+
+    assert sorted(sorted(guids(story)) for story in stories) == [["0", "1"], ["2", "3"], ["4", "5"]]
+    # Alone, any two of them look alike: the topic's words weigh fully there.
+    assert similarity([articles[0], articles[4]])[0, 1] > SAME_STORY
+
+
+JOBS = (
+    "Employers in Ardel added far fewer jobs than forecast last month, the statistics office "
+    "said, and the unemployment rate rose as hiring in restaurants and factories slowed."
+)
+
+
+def test_titles_with_different_numbers_are_different_events():
+    april = article("a", "1", JOBS, "Ardel adds just 266,000 jobs in April")
+    same = article("b", "2", JOBS + " Economists expected a million.", "Ardel adds 266K jobs")
+    may = article("c", "3", JOBS, "Ardel adds 559,000 jobs in May")
+
+    assert similarity([april, may])[0, 1] > SAME_STORY  # the words alone would fold them
+    assert len(group_stories([april, may])) == 2
+    assert len(group_stories([april, same])) == 1  # one count, written two ways
 
 
 def test_a_language_without_a_word_list_still_groups():
