@@ -37,7 +37,8 @@ _CALL_OPENERS = re.compile(
       # Italian
     | clicca|iscriviti|abbonati|leggi\ anche|leggi\ di\ più|vedi\ anche|seguici|condividi
       # Portuguese
-    | clique\ aqui|inscreva-se|assine\ (?:já|a|o)|leia\ (?:também|mais)|veja\ também|siga-nos
+    | clique\ (?:aqui|na|no|em|nas|nos)|inscreva-se|assine\ (?:já|a|o)|leia\ (?:também|mais)
+    | veja\ também|siga-nos
     | compartilhe
       # Dutch
     | klik\ hier|abonneer|schrijf\ je\ in|lees\ (?:ook|meer)|volg\ ons|deel\ dit
@@ -59,6 +60,7 @@ _FURNITURE = re.compile(
     | contributed\ to\ this\ report|all\ rights\ reserved|©|\(c\)\ \d{4}|copyright\ \d{4}
     | (?:photo|image|picture|video)s?\ (?:credit|courtesy|copyright|caption)
     | hide\ caption|getty\ images|scroll\ down\ for
+    | may\ not\ be\ (?:re)?published,?\ broadcast|off\ the\ (?:cover|newsstand)\ price
     | danke\ fürs\ lesen|alle\ rechte\ vorbehalten|merci\ (?:de\ votre\ lecture|d'avoir\ lu)
     | tous\ droits\ réservés|gracias\ por\ leer|todos\ los\ derechos\ reservados
     | grazie\ per\ (?:aver\ letto|la\ lettura)|tutti\ i\ diritti\ riservati
@@ -92,6 +94,7 @@ _URL_ONLY = re.compile(r"^\W*(?:https?://\S+|www\.\S+|@\w+|\S+@\S+\.\w+)\W*$", _
 _FURNITURE_KEYS = (
     *("thank", "forget", "sign up", "subscribe", "contributed", "rights reserved", "©", "(c)"),
     *("copyright", "credit", "courtesy", "caption", "getty", "scroll", "danke", "vorbehalten"),
+    *("published", "price"),
     *("merci", "réservés", "gracias", "reservados", "grazie", "riservati", "obrigad"),
     *("voorbehouden", "zastrzeżone", "защищены", "спасибо"),
 )
@@ -116,7 +119,7 @@ def is_clutter(
         return True
     if may_have_furniture and has_furniture(sentence) and _FURNITURE.search(sentence):
         return True
-    if byline_name(sentence) or _URL_ONLY.match(sentence):
+    if byline_name(sentence) or _URL_ONLY.match(sentence) or _is_shouted(sentence):
         return True
     caption = _CAPTION.match(sentence)
     if caption is None:
@@ -127,6 +130,13 @@ def is_clutter(
     words = [word.lower() for word in _LABEL_WORD.findall(label)]
     function_words = [word in stop_words for word in words]
     return sum(function_words) <= 1 and not function_words[-1]
+
+
+def _is_shouted(sentence: str) -> bool:
+    """Whether a sentence of three or more words is set in capitals: a banner or a button
+    ("GET BREAKING NEWS IN YOUR BROWSER."); news prose never is, past its dateline."""
+    # str.isupper first: it is quick, and nearly every sentence fails it.
+    return sentence.isupper() and len(_LABEL_WORD.findall(sentence)) >= 3
 
 
 def byline_name(sentence: str) -> str:

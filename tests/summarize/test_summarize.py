@@ -273,6 +273,10 @@ def test_an_article_on_one_line_ending_in_a_caption_or_teaser_gives_key_points()
         "Abonnez-vous à notre lettre d'information pour ne rien manquer du port.",
         "Читайте также: почему гавань Портсмута так часто затапливает.",
         "CNN's Jane Doe and John Roe contributed to this report.",
+        "GET BREAKING NEWS ABOUT THE HARBOUR IN YOUR BROWSER.",
+        "Clique na imagem acima e veja como ficou o porto depois da tempestade.",
+        "This material may not be published, broadcast, rewritten, or redistributed.",
+        "Save 84% off the newsstand price and read every harbour story this winter!",
     ],
 )
 def test_captions_calls_to_action_and_furniture_are_never_key_points(clutter: str) -> None:
