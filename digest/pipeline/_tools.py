@@ -31,12 +31,15 @@ def summarize_text(text: str, *, points: int) -> tuple[str, ...]:
 def summarize_document(
     body: str, body_format: BodyFormat, *, points: int
 ) -> tuple[Extracted, tuple[str, ...]]:
-    """The main text of a document and its key points.
+    """The main text of a document and its key points, as a run finds them.
 
-    Plain text is summarized as it is (the summarizer's own input); HTML and Markdown
-    have their main text extracted first, as a run does.
+    Every format has its main text found first (a plain-text page loses its site
+    clutter, as a run's folder notes do). A text the cleaner keeps nothing of (one line
+    it takes for a title) is summarized as it is.
     """
-    found = Extracted("", body, (), "") if body_format == "text" else main_text(body, body_format)
+    found = main_text(body, body_format)
+    if not found.text.strip() and body_format == "text":
+        found = Extracted("", body, (), "")
     if not found.text.strip():
         return found, ()
     points_found = key_points(

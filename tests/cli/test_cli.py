@@ -629,3 +629,32 @@ def test_what_digest_writes_beside_the_example_config_is_ignored_by_git(example,
     assert untracked == {
         p.relative_to(shipped).as_posix() for p in shipped.rglob("*") if p.is_file()
     }
+
+
+def test_summarize_a_whole_page_text_file_cleans_it_as_a_run_does(tmp_path):
+    page = tmp_path / "page.txt"
+    prose = "\n\n".join(
+        f"The harbour authority said on Monday that ferry number {n} will run again from the "
+        "north pier, with more crossings at weekends."
+        for n in range(6)
+    )
+    teasers = (
+        "More like this\n"
+        "Council approves budget for new school buildings in the east.\n"
+        "Local team wins the regional cup after a dramatic final.\n"
+        "Weather service warns of storms along the coast this week.\n"
+    )
+    page.write_text(f"Ferries return to the islands\n\n{prose}\n\n{teasers}", encoding="utf-8")
+
+    result = invoke("summarize", str(page), "--points", "10")
+
+    points = [line for line in result.output.splitlines() if line.startswith("- ")]
+    assert len(points) == 6 and all("ferry number" in point for point in points), result.output
+
+
+def test_summarize_one_line_of_text_gives_a_point():
+    result = invoke(
+        "summarize", "-", stdin="Hey friends! The new prints are now up for preorder. You can check"
+    )
+
+    assert result.output == "- The new prints are now up for preorder.\n"
