@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from email.utils import parseaddr
 from pathlib import Path
 from typing import TextIO
 
@@ -127,17 +128,33 @@ def unsubscribe_by_link(
     """One-click unsubscribe: stored durably first, then written into the subscriber file.
 
     Runs skip an address stored here even when the file could not be written, so the
-    unsubscribe is honoured by the next edition either way.
+    unsubscribe is honoured by the next edition either way. A (genuine) token for a list
+    the config no longer has, or an address that is not on the list, stores nothing.
     """
-    store.record_unsubscribe(list_name, email, now)
     item = settings.find_list(list_name)
-    if item is None:
+    if item is None or not names_subscriber(settings, list_name, email):
+        log.info(
+            "list %s: unsubscribe link for an address not on the list; nothing stored", list_name
+        )
         return None
+    store.record_unsubscribe(list_name, email, now)
     try:
         return set_status(settings, item, email, "unsubscribed")
     except DigestError as exc:
         log.warning("list %s: unsubscribe stored, but not written to a file: %s", list_name, exc)
         return None
+
+
+def names_subscriber(settings: Settings, list_name: str, email: str) -> bool:
+    """True when the list has an entry (of any status) for this address."""
+    item = settings.find_list(list_name)
+    if item is None:
+        return False
+    wanted = email.strip().casefold()
+    return any(
+        isinstance(entry, SubscriberEntry) and entry.subscriber.email.casefold() == wanted
+        for entry in entries(item, config_path=settings.config_path)
+    )
 
 
 def unsubscribe_endpoint(
@@ -148,11 +165,19 @@ def unsubscribe_endpoint(
         key = signing_key(settings, store)
 
     def record(list_name: str, email: str) -> None:
+        if not names_subscriber(settings, list_name, email):  # before the state is opened
+            log.info("list %s: unsubscribe link for an address not on the list", list_name)
+            return
         with StateStore(settings.state_path) as store:
             unsubscribe_by_link(settings, list_name, email, store, clock())
 
     titles = {item.name: item.title for item in settings.lists}
-    return EndpointServer(UnsubscribeApp(key=key, titles=titles, record=record), host, port)
+    _, sender = parseaddr(settings.sender)
+    local, _, domain = sender.partition("@")
+    app = UnsubscribeApp(
+        key=key, titles=titles, record=record, contact=f"{local}+unsubscribe@{domain}"
+    )
+    return EndpointServer(app, host, port)
 
 
 @contextmanager

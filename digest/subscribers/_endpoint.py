@@ -18,12 +18,16 @@ import logging
 import os
 import socket
 import threading
+import weakref
 from collections.abc import Callable, Iterable, Mapping
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
 import jinja2
 import waitress
+from waitress import wasyncore
+from waitress.channel import HTTPChannel
+from waitress.parser import HTTPRequestParser, ParsingError
 
 from ..errors import ConfigError, DigestError
 from ._tokens import read_token
@@ -37,6 +41,19 @@ Record = Callable[[str, str], None]
 """Unsubscribes (list name, address); raises DigestError when that cannot be stored."""
 
 _MAX_BODY = 64 * 1024
+_MAX_TARGET = 8 * 1024
+"""Longest request target answered (tokens are ~100 characters); longer ones get 414."""
+MAX_CONNECTIONS = 100
+"""Connections served at once; more wait in the listen backlog until one closes."""
+REQUEST_SECONDS = 15
+"""Longest a request may take to arrive in full (a slow client is cut off after it)."""
+IDLE_SECONDS = 10
+"""Longest an idle connection is kept open."""
+_MAX_HEADER_BYTES = 128 * 1024
+"""Request line and headers together; beyond it waitress answers 431."""
+_HTTP_METHODS = frozenset(
+    ("GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH")
+)
 _HEADERS = [
     ("Cache-Control", "no-store"),
     ("X-Content-Type-Options", "nosniff"),
@@ -54,6 +71,7 @@ _HEADINGS = {
     "unavailable": "Please try again",
     "too large": "Too large",
     "method": "Not allowed",
+    "bad request": "Bad request",
 }
 _PAGES = jinja2.Environment(
     loader=jinja2.PackageLoader("digest", "templates"),
@@ -65,22 +83,29 @@ _PAGES = jinja2.Environment(
 class UnsubscribeApp:
     """The WSGI application: answers the unsubscribe links of every list of one config."""
 
-    def __init__(self, *, key: bytes, titles: Mapping[str, str], record: Record) -> None:
+    def __init__(
+        self, *, key: bytes, titles: Mapping[str, str], record: Record, contact: str = ""
+    ) -> None:
         self._key = key
         self._titles = dict(titles)
         self._record = record
+        self._contact = contact
+        """Where a reader writes when the unsubscribe cannot be stored (SENDER+unsubscribe@…)."""
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         method = str(environ.get("REQUEST_METHOD", "GET"))
         status, page, values = self._answer(method, environ)
         heading = values.pop("heading", None) or _HEADINGS[page]
+        values.setdefault("contact", self._contact)
         body = _PAGES.get_template("pages/unsubscribe.html.j2").render(
             page=page, heading=heading, **values
         )
         data = body.encode("utf-8")
         headers = [("Content-Type", "text/html; charset=utf-8"), ("Content-Length", str(len(data)))]
-        if status == HTTPStatus.METHOD_NOT_ALLOWED:
+        if status in (HTTPStatus.METHOD_NOT_ALLOWED, HTTPStatus.NOT_IMPLEMENTED):
             headers.append(("Allow", "GET, HEAD, POST"))
+        if status == HTTPStatus.SERVICE_UNAVAILABLE:
+            headers.append(("Retry-After", "300"))
         start_response(f"{status.value} {status.phrase}", headers + _HEADERS)
         # The token holds the address: keep it out of the log.
         path = str(environ.get("PATH_INFO", ""))
@@ -90,6 +115,11 @@ class UnsubscribeApp:
     def _answer(
         self, method: str, environ: WSGIEnvironment
     ) -> tuple[HTTPStatus, str, dict[str, Any]]:
+        target = str(environ.get("REQUEST_URI") or environ.get("PATH_INFO", ""))
+        if len(target) > _MAX_TARGET:
+            return HTTPStatus.REQUEST_URI_TOO_LONG, "too large", {}
+        if method not in _HTTP_METHODS:
+            return HTTPStatus.NOT_IMPLEMENTED, "method", {}
         if method not in ("GET", "HEAD", "POST"):
             return HTTPStatus.METHOD_NOT_ALLOWED, "method", {}
         if method == "POST":
@@ -126,7 +156,15 @@ class UnsubscribeApp:
 class EndpointServer:
     """The app on waitress, bound at once (port 0 picks a free port); serve, then close."""
 
-    def __init__(self, app: UnsubscribeApp, host: str, port: int) -> None:
+    def __init__(
+        self,
+        app: UnsubscribeApp,
+        host: str,
+        port: int,
+        *,
+        max_connections: int = MAX_CONNECTIONS,
+        request_seconds: float = REQUEST_SECONDS,
+    ) -> None:
         try:
             # Bound here, not by waitress, which leaves its socket open when binding fails.
             listener = socket.create_server((host, port), family=_family(host))
@@ -140,11 +178,33 @@ class EndpointServer:
             app,
             sockets=[listener],
             threads=4,
-            connection_limit=100,
-            channel_timeout=30,
+            connection_limit=max_connections,
+            channel_timeout=IDLE_SECONDS,
+            cleanup_interval=1,
+            max_request_header_size=_MAX_HEADER_BYTES,
+            max_request_body_size=_MAX_BODY,
             ident="digest",
         )
+        # Waitress closes idle connections, but not one whose request trickles in byte
+        # by byte for ever: its maintenance pass (each cleanup_interval) does that too.
+        idle_check = self._server.maintenance
+        started: weakref.WeakKeyDictionary[Any, float] = weakref.WeakKeyDictionary()
+
+        def maintenance(now: float) -> None:
+            idle_check(now)
+            for channel in list(self._server.active_channels.values()):
+                request = channel.request  # a request still arriving; None between requests
+                if request is not None and now - started.setdefault(request, now) > request_seconds:
+                    log.info("closed a connection whose request took over %g s", request_seconds)
+                    channel.will_close = True
+
+        self._server.maintenance = maintenance
+        self._server.channel_class = _Channel
         self._thread: threading.Thread | None = None
+        self._closing = threading.Lock()
+        self._is_closed = False
+        self._is_serving = threading.Event()
+        self._has_stopped = threading.Event()
 
     @property
     def url(self) -> str:
@@ -154,7 +214,11 @@ class EndpointServer:
 
     def serve_forever(self) -> None:
         """Answer requests until close() is called from another thread."""
-        self._server.run()
+        self._is_serving.set()
+        try:
+            self._server.run()
+        finally:
+            self._has_stopped.set()
 
     def start(self) -> EndpointServer:
         """Serve in a daemon thread (beside the scheduler of `digest serve`)."""
@@ -166,11 +230,38 @@ class EndpointServer:
         return self
 
     def close(self) -> None:
-        """Stop serving and free the port."""
-        self._server.close()
+        """Stop serving and free the port; from any thread, and more than once."""
+        with self._closing:
+            if self._is_closed:
+                return
+            self._is_closed = True
+        if self._is_serving.is_set() and not self._has_stopped.is_set():
+            # Sockets are closed inside the serving loop, never under its poll (EBADF).
+            self._server.trigger.pull_trigger(lambda: wasyncore.close_all(self._server._map))
+            self._has_stopped.wait(5)
+        else:
+            wasyncore.close_all(self._server._map)
         self._server.task_dispatcher.shutdown()
         if self._thread is not None:
             self._thread.join(5)
+
+
+class _Parser(HTTPRequestParser):  # type: ignore[misc]
+    """Waitress's parser, refusing request lines of other HTTP versions (400).
+
+    Waitress itself answers an ``HTTP/2.0`` (or 0.9) request as if it were HTTP/1.0.
+    """
+
+    def parse_header(self, header_plus: bytes) -> None:
+        """Parse as waitress does; a version other than 1.0 or 1.1 is a bad request."""
+        super().parse_header(header_plus)
+        if self.version not in ("1.0", "1.1"):
+            shown = f"HTTP/{self.version}" if self.version else "a request line without one"
+            raise ParsingError(f"{shown} is not supported: use HTTP/1.1")
+
+
+class _Channel(HTTPChannel):  # type: ignore[misc]
+    parser_class = _Parser
 
 
 def _family(host: str) -> socket.AddressFamily:

@@ -7,10 +7,7 @@ needs root; CI runs as root, elsewhere these tests skip and say why.
 
 from __future__ import annotations
 
-import errno
-import os
 import re
-import subprocess
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,6 +16,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from digest.cli import cli
+from tests.disk_helpers import fill, make_read_only, small_disk
 from tests.smtp_helpers import SmtpSink
 
 NOW = datetime(2026, 11, 27, 6, 0, tzinfo=UTC)
@@ -35,40 +33,10 @@ def invoke(*args: str) -> Result:
 
 
 @pytest.fixture
-def small_disk(tmp_path: Path) -> Iterator[Path]:
-    """A 4 MiB tmpfs mounted for this test alone."""
-    if os.geteuid() != 0:
-        pytest.skip("mounting a small tmpfs needs root (CI runs as root)")
-    mount = tmp_path / "disk"
-    mount.mkdir()
-    done = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(mount)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if done.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here: {done.stderr.strip()}")
-    try:
+def disk(tmp_path: Path) -> Iterator[Path]:
+    """A 4 MiB tmpfs for the state file, mounted for this test alone."""
+    with small_disk(tmp_path / "disk") as mount:
         yield mount
-    finally:
-        subprocess.run(["umount", "-l", str(mount)], check=False)
-
-
-def fill(disk: Path) -> Path:
-    """Fill the disk to the last byte with one file; returns it (delete it to recover)."""
-    filler = disk / "filler"
-    fd = os.open(filler, os.O_WRONLY | os.O_CREAT | os.O_APPEND)
-    try:
-        for size in (1 << 20, 1 << 12, 1):
-            try:
-                while os.write(fd, b"\0" * size):
-                    pass
-            except OSError as exc:
-                assert exc.errno == errno.ENOSPC
-    finally:
-        os.close(fd)
-    return filler
 
 
 def make_config(tmp_path: Path, disk: Path, smtp: SmtpSink, readers: int = READERS) -> Path:
@@ -107,13 +75,13 @@ path = "notes"
 
 
 def test_a_disk_that_fills_during_a_send_never_makes_a_second_copy(
-    tmp_path: Path, small_disk: Path, smtp_server: SmtpSink
+    tmp_path: Path, disk: Path, smtp_server: SmtpSink
 ) -> None:
-    config = make_config(tmp_path, small_disk, smtp_server)
+    config = make_config(tmp_path, disk, smtp_server)
     filler: list[Path] = []
     # The server fills the state's disk while it accepts the 40th message, so the mark
     # of that very message is the first write that fails.
-    smtp_server.on_accept = lambda count: filler.append(fill(small_disk)) if count == 40 else None
+    smtp_server.on_accept = lambda count: filler.append(fill(disk)) if count == 40 else None
 
     first = invoke("run", "--config", str(config))
     assert first.exit_code == 1, first.output
@@ -144,11 +112,11 @@ def test_a_disk_that_fills_during_a_send_never_makes_a_second_copy(
 
 
 def test_a_full_disk_before_the_run_sends_nothing(
-    tmp_path: Path, small_disk: Path, smtp_server: SmtpSink
+    tmp_path: Path, disk: Path, smtp_server: SmtpSink
 ) -> None:
-    config = make_config(tmp_path, small_disk, smtp_server)
+    config = make_config(tmp_path, disk, smtp_server)
     assert invoke("status", "--config", str(config)).exit_code == 0  # the state file exists
-    filler = fill(small_disk)
+    filler = fill(disk)
     for _ in range(2):
         result = invoke("run", "--config", str(config))
         assert result.exit_code == 1, result.output
@@ -163,9 +131,9 @@ def test_a_full_disk_before_the_run_sends_nothing(
 
 
 def test_an_edition_larger_than_the_free_space_fails_cleanly_at_commit(
-    tmp_path: Path, small_disk: Path, smtp_server: SmtpSink
+    tmp_path: Path, disk: Path, smtp_server: SmtpSink
 ) -> None:
-    config = make_config(tmp_path, small_disk, smtp_server, readers=60000)
+    config = make_config(tmp_path, disk, smtp_server, readers=60000)
     result = invoke("run", "--config", str(config))
     assert result.exit_code == 1, result.output
     assert "Traceback" not in result.output and "sqlite3" not in result.output
@@ -176,13 +144,13 @@ def test_an_edition_larger_than_the_free_space_fails_cleanly_at_commit(
 
 
 def test_a_read_only_state_folder_is_a_clear_error_and_sends_nothing(
-    tmp_path: Path, small_disk: Path, smtp_server: SmtpSink
+    tmp_path: Path, disk: Path, smtp_server: SmtpSink
 ) -> None:
-    config = make_config(tmp_path, small_disk, smtp_server)
+    config = make_config(tmp_path, disk, smtp_server)
     assert invoke("status", "--config", str(config)).exit_code == 0
-    subprocess.run(["mount", "-o", "remount,ro", str(small_disk)], check=True)
+    make_read_only(disk)
     result = invoke("run", "--config", str(config))
     assert result.exit_code in (1, 2), result.output
     assert "Traceback" not in result.output and "Errno" not in result.output
-    assert "read-only" in result.output and str(small_disk / "digest.sqlite") in result.output
+    assert "read-only" in result.output and str(disk / "digest.sqlite") in result.output
     assert smtp_server.messages == []
