@@ -1,10 +1,10 @@
 """Editing subscriber files in place: TOML (inline or a file) and CSV, safely.
 
-Only the lines of the entries that change are rewritten; every other byte (comments,
-order, spacing, quoting) stays as it was. TOML edits are made on the lines and checked
-with tomllib; where that cannot be done cleanly, tomlkit makes the edit instead. Every
-write is atomic (temporary file, fsync, rename), and callers hold `edit_lock` around
-read-modify-write, so the CLI and the unsubscribe endpoint never lose each other's change.
+Only the entries that change are rewritten; every other byte (comments, order,
+spacing, quoting) stays as it was. TOML files are edited with tomlkit (`_toml.py`), CSV
+files row by row. Every write is atomic (temporary file, fsync, rename), and callers
+hold `edit_lock` around read-modify-write, so the CLI and the unsubscribe endpoint never
+lose each other's change.
 """
 
 from __future__ import annotations

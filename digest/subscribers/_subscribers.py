@@ -6,7 +6,7 @@ are comments. A TOML file holds ``[[subscribers]]`` tables with the same keys.
 
 CSV subscribers are streamed, never held all at once, so a list of any size costs the
 same memory. A bad entry is reported with its file and line and skipped; the others go
-on. Editing the files is subscriber_files.py's job.
+on. Editing the files is _files.py's job.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from email_validator import EmailNotValidError, validate_email
 
 from ..config import ListSettings
 from ..models import STATUSES, MailFormat, Subscriber, SubscriberStatus
-from . import _toml as tomltext
+from ._toml import header_lines
 
 log = logging.getLogger(__package__)
 
@@ -209,11 +209,11 @@ def _inline_lines(item: ListSettings, config_path: Path | None) -> list[int]:
     if config_path is None or not item.subscribers:
         return []
     try:
-        lines = config_path.read_text(encoding="utf-8").splitlines()
+        text = config_path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
         return []
-    spans = tomltext.entry_spans(lines, ("lists", item.name, "subscribers"))
-    return [start + 1 for start, _ in spans] if len(spans) == len(item.subscribers) else []
+    found = header_lines(text, ("lists", item.name, "subscribers"), len(item.subscribers))
+    return found or []
 
 
 def _toml_entries(
@@ -236,10 +236,9 @@ def _toml_entries(
     if not isinstance(tables, list):
         yield SubscriberProblem(f"{path}:1", "'subscribers' must be [[subscribers]] tables")
         return
-    spans = tomltext.entry_spans(text.splitlines(), ("subscribers",))
+    lines = header_lines(text, ("subscribers",), len(tables))
     for index, table in enumerate(tables):
-        line = spans[index][0] + 1 if len(spans) == len(tables) else 0
-        where = f"{path}:{line}" if line else f"{path} [subscribers.{index}]"
+        where = f"{path}:{lines[index]}" if lines else f"{path} [subscribers.{index}]"
         if not isinstance(table, dict):
             yield SubscriberProblem(where, "not a table; write [[subscribers]] with email = ...")
             continue
