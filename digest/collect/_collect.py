@@ -45,6 +45,7 @@ from ._fetch import (
 from ._folders import Unreadable, collect_folder
 from ._fulltext import TEASER_WORDS, with_full_text
 from ._pages import ValidatorStore, collect_page
+from ._robots import RobotsCache
 
 __all__ = [
     "MAX_BYTES",
@@ -79,6 +80,7 @@ def collect(
     is_wanted: Wanted | None = None,
     teaser_words: int = TEASER_WORDS,
     on_unreadable: Callable[[Unreadable], None] | None = None,
+    robots: RobotsCache | None = None,
 ) -> tuple[RawArticle, ...]:
     """Every article of the source, newest first; SourceError if the source fails.
 
@@ -119,6 +121,7 @@ def collect(
     result = articles
     if source.kind == "feed" and source.full_text != "never":
         wanted = is_wanted(result) if is_wanted is not None else [True] * len(result)
+        robots = robots or RobotsCache(client=client, retry=retry, gate=gate)
 
         def full(pair: tuple[RawArticle, bool]) -> RawArticle:
             article, is_used = pair
@@ -132,6 +135,7 @@ def collect(
                 max_bytes=max_bytes,
                 retry=retry,
                 gate=gate,
+                robots=robots,
             )
 
         pairs = list(zip(result, wanted, strict=True))

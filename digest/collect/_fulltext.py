@@ -23,6 +23,7 @@ from ..models import BodyFormat, RawArticle
 from ._feeds import TAG_RE
 from ._fetch import DEFAULT_RETRY, MAX_BYTES, HostGate, RetryPolicy, fetch, is_http_url
 from ._pages import PAGE_TYPES, decode_page
+from ._robots import RobotsCache
 
 log = logging.getLogger(__package__)
 
@@ -65,12 +66,27 @@ def with_full_text(
     max_bytes: int = MAX_BYTES,
     retry: RetryPolicy = DEFAULT_RETRY,
     gate: HostGate | None = None,
+    robots: RobotsCache | None = None,
 ) -> RawArticle:
-    """The article with its linked page as body when it is a teaser (or mode is "always")."""
+    """The article with its linked page as body when it is a teaser (or mode is "always").
+
+    The page is fetched only when its site's robots.txt allows it (`robots`, else read
+    for this article alone).
+    """
     if mode == "never" or not is_http_url(article.url):
         return article
     teaser = plain_text(article.body, article.body_format)
     if mode == "auto" and not _is_teaser_text(teaser, min_words):
+        return article
+    robots = robots or RobotsCache(client=client, retry=retry, gate=gate)
+    if not robots.allows(article.url):
+        log.warning(
+            "source %r (%s): the site's robots.txt does not allow fetching the page; "
+            "kept the feed's teaser of %r",
+            article.source,
+            article.url,
+            article.title,
+        )
         return article
     try:
         fetched = fetch(

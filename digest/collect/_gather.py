@@ -23,6 +23,7 @@ from ..models import RawArticle
 from ._collect import Unreadable, Wanted, collect
 from ._fetch import HostGate, RetryPolicy, is_http_url
 from ._pages import ValidatorStore
+from ._robots import RobotsCache
 
 log = logging.getLogger(__package__)
 
@@ -56,6 +57,7 @@ def gather(
         max_delay=max(10.0, options.backoff),
         deadline=options.deadline,
     )
+    robots = RobotsCache(client=client, retry=retry, gate=gate)  # each site's read once
     store = _Snapshot(validators, sources) if validators is not None else None
     results: dict[int, Gathered] = {}
     workers = min(options.concurrency, max(len(sources), 1))
@@ -79,6 +81,7 @@ def gather(
                     is_wanted=is_wanted,
                     teaser_words=options.teaser_words,
                     on_unreadable=unreadable.append,
+                    robots=robots,
                 )
             except SourceError as exc:
                 return Gathered(source, error=exc)
