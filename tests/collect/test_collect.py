@@ -65,7 +65,7 @@ JSON_FEED = {
 @pytest.fixture
 def client(feed_server: FeedServer) -> Iterator[httpx.Client]:
     """A collecting client with short timeouts, so failure tests stay fast."""
-    with http_client(timeout=0.5, networks=trusting(feed_server)) as value:
+    with http_client(timeout=2.0, networks=trusting(feed_server)) as value:
         yield value
 
 
@@ -434,7 +434,7 @@ def test_redirects_are_followed_and_loops_reported(
 
 
 def test_slow_body_times_out(feed_server: FeedServer, client: httpx.Client) -> None:
-    url = feed_server.serve_feed("/slow", RSS, body_delay=1.0)
+    url = feed_server.serve_feed("/slow", RSS, body_delay=3.0)
     error = failure(feed(url), client)
     assert str(error) == f"source 'Test feed' ({url}): timed out (read timeout)"
     assert len(feed_server.requests_for("/slow")) == FAST.attempts

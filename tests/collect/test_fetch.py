@@ -16,7 +16,7 @@ OK = Reply(body=b"<rss version='2.0'><channel/></rss>", headers={"Content-Type":
 
 @pytest.fixture
 def client(feed_server: FeedServer) -> Iterator[httpx.Client]:
-    with http_client(timeout=0.5, networks=trusting(feed_server)) as value:
+    with http_client(timeout=2.0, networks=trusting(feed_server)) as value:
         yield value
 
 

@@ -55,7 +55,7 @@ def feed(url: str, **kw: object) -> SourceSettings:
 
 @pytest.fixture
 def client(feed_server: FeedServer) -> Iterator[httpx.Client]:
-    with http_client(timeout=0.5, networks=trusting(feed_server)) as value:
+    with http_client(timeout=2.0, networks=trusting(feed_server)) as value:
         yield value
 
 
@@ -120,7 +120,7 @@ def test_full_text_modes(
     [
         (Reply(status=404), "HTTP 404"),
         (Reply(body=b"%PDF-1.4", headers={"Content-Type": "application/pdf"}), "application/pdf"),
-        (Reply(body=ARTICLE.encode(), body_delay=1.0), "timed out"),
+        (Reply(body=ARTICLE.encode(), body_delay=3.0), "timed out"),
         (Reply(body=b"<html><body><p>Hi.</p></body></html>"), "says no more than the feed"),
         (Reply(body=b"x" * 5000, body_repeat=1000), "larger than"),
     ],
