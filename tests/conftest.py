@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 
 from .feed_helpers import FeedServer
+from .server_helpers import postgres_url, redis_url
 from .smtp_helpers import smtp_server
 
-__all__ = ["smtp_server"]
+__all__ = ["postgres_url", "redis_url", "smtp_server"]
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ValidationError
 
 from ..errors import ConfigError
+from . import _backends as backends
 from . import _schedule as schedule
 from ._secrets import SECRET_HINT, secrets_in_file, with_secrets, without_secrets
 from ._settings import DkimSettings, ListSettings, Settings, SmtpSettings, SourceSettings
@@ -55,7 +56,7 @@ def load_settings(path: Path, environ: Mapping[str, str]) -> Settings:
         settings = Settings.model_validate(raw)
     except ValidationError as exc:
         raise ConfigError(_join(path, secrets + _describe(exc, data)), hint=hint) from exc
-    problems = secrets + _check_semantics(settings, path)
+    problems = secrets + _check_semantics(settings, path) + backends.check_backends(settings)
     if problems:
         raise ConfigError(_join(path, problems), hint=hint)
     return with_secrets(settings, path, environ)
@@ -87,7 +88,8 @@ def _prepare(data: dict[str, Any], path: Path, base: Path) -> dict[str, Any]:
     """Shape the file's tables into what Settings expects, resolving relative paths."""
     raw = dict(data)
     raw["config_path"] = path.resolve()
-    raw["state_path"] = _under(base, str(raw.pop("state", "state/digest.sqlite")))
+    raw.update(backends.prepare_state(raw.pop("state", None), path))
+    raw["state_path"] = _under(base, raw["state_path"])
     if isinstance(raw.get("archive_dir", "archive"), str):
         raw["archive_dir"] = _under(base, raw.get("archive_dir", "archive"))
     outbox = raw.get("outbox")
@@ -203,7 +205,7 @@ def _fields_at(loc: tuple[int | str, ...]) -> list[str]:
     for part in loc:
         if isinstance(part, str):
             model = _NESTED.get(part, model) if part in _NESTED else _sub_model(model, part)
-    hidden = {"config_path", "password", "key", "unsubscribe_key"} | (
+    hidden = {"config_path", "password", "key", "unsubscribe_key", *backends.HIDDEN} | (
         {"name"} if model is ListSettings else set()
     )
     names = [

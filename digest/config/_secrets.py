@@ -117,4 +117,28 @@ def with_secrets(settings: Settings, path: Path, env: Mapping[str, str]) -> Sett
     if env.get(settings.unsubscribe_key_env):
         key = SecretStr(env[settings.unsubscribe_key_env])
         settings = settings.model_copy(update={"unsubscribe_key": key})
-    return settings
+    return _with_backend_secrets(settings, path, env)
+
+
+def _with_backend_secrets(settings: Settings, path: Path, env: Mapping[str, str]) -> Settings:
+    """Fill the PostgreSQL and Redis passwords from the variables the config names."""
+    update: dict[str, Any] = {}
+    if settings.state_password_env:
+        update["state_password"] = SecretStr(
+            _variable(env, settings.state_password_env, path, "[state] password_env")
+        )
+    queue = settings.queue
+    if queue is not None and queue.password_env:
+        secret = SecretStr(_variable(env, queue.password_env, path, "[queue] password_env"))
+        update["queue"] = queue.model_copy(update={"password": secret})
+    return settings.model_copy(update=update) if update else settings
+
+
+def _variable(env: Mapping[str, str], name: str, path: Path, key: str) -> str:
+    value = env.get(name)
+    if value is None:
+        raise ConfigError(
+            f"{path}: {key} names ${name}, which is not set.",
+            hint=f"export {name}=... before running, or remove {key.split()[-1]}",
+        )
+    return value

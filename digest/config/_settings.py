@@ -85,6 +85,21 @@ class DkimSettings(_Model):
     """The PEM key, filled from key_file or key_env at load time."""
 
 
+class QueueSettings(_Model):
+    """The task queue that carries an edition's recipients to `digest worker` processes."""
+
+    url: str = Field(min_length=1)
+    """The Redis server, e.g. ``redis://127.0.0.1:6379/0``."""
+    batch: int = Field(default=500, ge=1, le=100_000)
+    """Recipients per queued batch: what one worker claims and sends at a time."""
+    name: str = Field(default="digest", min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")
+    """The queue's name on the Redis server (several installations may share one server)."""
+    password_env: str | None = None
+    """Name of the environment variable holding the Redis password, if it needs one."""
+    password: SecretStr | None = Field(default=None, exclude=True)
+    """Filled from password_env at load time; never read from the file."""
+
+
 class OutboxSettings(_Model):
     """Where the outbox transport writes messages: a Maildir."""
 
@@ -253,6 +268,14 @@ class Settings(_Model):
     """Public address of the unsubscribe endpoint and the archive."""
     timezone: str = "UTC"
     state_path: Path
+    """The SQLite state file (and, with SQLite, the run lock beside it)."""
+    state_url: str | None = None
+    """A postgresql:// URL when the state lives in PostgreSQL ([state] url); else None."""
+    state_password_env: str | None = None
+    """Name of the environment variable holding the PostgreSQL password, if needed."""
+    state_password: SecretStr | None = Field(default=None, exclude=True)
+    queue: QueueSettings | None = None
+    """Fan-out to `digest worker` processes over Redis; None sends in this process."""
     transport: Transport = "outbox"
     smtp: SmtpSettings = SmtpSettings()
     outbox: OutboxSettings = OutboxSettings()
@@ -293,6 +316,10 @@ class Settings(_Model):
                 hint="pass --list NAME",
             )
         return self.chosen_lists(list_name)[0]
+
+    def state_location(self) -> str | Path:
+        """Where the state lives: the PostgreSQL URL, or the SQLite file."""
+        return self.state_url or self.state_path
 
     def list_timezone(self, item: ListSettings) -> str:
         """The IANA zone the list's dates are shown in."""

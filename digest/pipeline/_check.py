@@ -11,9 +11,9 @@ from ..collect import is_http_url
 from ..config import ListSettings, Settings, is_placeholder_url
 from ..errors import RenderError
 from ..models import Article, Coverage, Edition, Summary
-from ..state import StateStore
 from ..subscribers import SubscriberProblem, entries
 from ._publish import render_edition
+from ._state import has_store, open_store
 
 log = logging.getLogger(__package__)
 
@@ -71,9 +71,9 @@ def _unsubscribed_warnings(
     settings: Settings, item: ListSettings, active: dict[str, str]
 ) -> list[str]:
     """Active entries of addresses that left by the link: runs skip them all the same."""
-    if not settings.state_path.exists():
+    if not has_store(settings):
         return []
-    with StateStore(settings.state_path) as store:
+    with open_store(settings) as store:
         gone = store.unsubscribed(item.name)
     return [
         f"{active[email]}: {email} unsubscribed by link on {when:%Y-%m-%d}, so runs skip it; "

@@ -13,6 +13,7 @@ import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from .. import render
@@ -57,8 +58,9 @@ def deliver(
     outcomes: Counter[str] = Counter()
     variants = {"": rendered}
     connections = settings.smtp.connections if settings.transport == "smtp" else 1
-    reserve = Reserve(store.path, connections=connections)
-    if total:
+    # The reserve is room on the SQLite file's disk; PostgreSQL's disk is its server's.
+    reserve = None if store.is_postgres else Reserve(Path(store.path), connections=connections)
+    if total and reserve is not None:
         reserve.ensure()  # room to record what goes out, or nothing goes out
     halted: list[StateError] = []
     unrecorded: list[str] = []
@@ -72,7 +74,8 @@ def deliver(
             if not halted:
                 log.error("list %s: %s Stopping after the messages in flight.", item.name, exc)
                 halted.append(exc)
-            reserve.release()
+            if reserve is not None:
+                reserve.release()
         try:
             store.mark_delivery(edition_id, email, status, now, error)
         except StateError:

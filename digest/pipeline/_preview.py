@@ -16,6 +16,7 @@ from ..state import StateStore
 from ..subscribers import iter_subscribers, signing_key, unsubscribe_url
 from . import _intake as intake
 from ._publish import render_edition
+from ._state import open_store
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,7 +37,7 @@ def preview(
     """Render what each list's (or one list's) sources hold within its window, sent or not."""
     lists = settings.chosen_lists(list_name)
     with (
-        StateStore(settings.state_path) as store,
+        open_store(settings) as store,
         collect.http_client(
             timeout=settings.collect.timeout, networks=collect.policy_for(settings)
         ) as client,

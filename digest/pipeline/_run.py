@@ -31,13 +31,14 @@ from ..config import ListSettings, Settings
 from ..errors import ConfigError
 from ..models import Subscriber
 from ..send import Sender, open_sender
-from ..state import HeldArticle, IntakeRecord, StateStore, run_lock
+from ..state import HeldArticle, IntakeRecord, StateStore
 from ..subscribers import iter_subscribers
 from . import _intake as intake
 from ._delivery import deliver, dump_rendered, load_rendered
 from ._newness import BASELINE, Newness
 from ._publish import archive, render_edition
 from ._reports import ListReport, Progress, RunReport
+from ._state import open_store
 
 __all__ = ["Sender", "retry", "run"]
 
@@ -62,8 +63,8 @@ def run(
     """
     lists = settings.chosen_lists(list_name)
     with (
-        StateStore(settings.state_path) as store,
-        run_lock(settings.state_path),
+        open_store(settings) as store,
+        store.run_lock(),
         ExitStack() as stack,
     ):
         client = stack.enter_context(
@@ -106,14 +107,14 @@ def retry(
 ) -> RunReport:
     """Send one edition again to its recipients whose delivery failed (and any still pending)."""
     with (
-        StateStore(settings.state_path) as store,
-        run_lock(settings.state_path),
+        open_store(settings) as store,
+        store.run_lock(),
         ExitStack() as stack,
     ):
         record = store.edition(edition_id)
         if record is None:
             raise ConfigError(
-                f"no edition {edition_id} in {settings.state_path}.",
+                f"no edition {edition_id} in {store.path}.",
                 hint="`digest status` lists the editions and their numbers",
             )
         item = settings.find_list(record.list_name)

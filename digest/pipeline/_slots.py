@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from ..config import Settings
-from ..state import SlotStatus, StateStore
+from ..state import SlotStatus
+from ._state import open_store
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,7 +24,7 @@ class SlotHistory:
 
 def slot_history(settings: Settings, list_name: str) -> SlotHistory:
     """The list's latest recorded slot, and whether one of its editions is unfinished."""
-    with StateStore(settings.state_path) as store:
+    with open_store(settings) as store:
         return SlotHistory(store.last_slot(list_name), bool(store.unfinished_editions(list_name)))
 
 
@@ -31,11 +32,11 @@ def record_slot(
     settings: Settings, list_name: str, slot: datetime, status: SlotStatus, now: datetime
 ) -> None:
     """Record what became of a slot (missed, or the baseline of a newly scheduled list)."""
-    with StateStore(settings.state_path) as store:
+    with open_store(settings) as store:
         store.record_slot(list_name, slot, status, now)
 
 
 def slot_status(settings: Settings, list_name: str, slot: datetime) -> SlotStatus | None:
     """What became of this slot, or None when nothing yet."""
-    with StateStore(settings.state_path) as store:
+    with open_store(settings) as store:
         return store.slot_status(list_name, slot)

@@ -27,9 +27,10 @@ from tomlkit.exceptions import TOMLKitError
 from ..collect import gather, http_client, is_http_url, policy_for, read_opml
 from ..config import Settings, SourceSettings
 from ..errors import ConfigError
-from ..state import FetchStatus, StateStore
+from ..state import FetchStatus
 from ..urls import canonical_url
 from ._newness import Newness
+from ._state import has_store, open_store
 
 log = logging.getLogger(__package__)
 
@@ -122,7 +123,7 @@ def import_opml(settings: Settings, opml_path: Path, list_name: str | None) -> I
 def list_sources(settings: Settings, list_name: str | None = None) -> tuple[SourceLine, ...]:
     """Every source of every list (or one), with its last fetch from the state file."""
     lists = settings.chosen_lists(list_name)
-    with StateStore(settings.state_path) as store:
+    with open_store(settings) as store:
         statuses = store.fetch_statuses()
     return tuple(
         SourceLine(item.name, source, statuses.get((item.name, source.name)))
@@ -141,11 +142,7 @@ def probe_sources(
             http_client(timeout=settings.collect.timeout, networks=policy_for(settings))
         )
         # The state as it is; a state file that is not there yet is not made by a look.
-        store = (
-            stack.enter_context(StateStore(settings.state_path))
-            if settings.state_path.exists()
-            else None
-        )
+        store = stack.enter_context(open_store(settings)) if has_store(settings) else None
         for item in settings.chosen_lists(list_name):
             newness = Newness(item, store, now)
             # No validators (a full fetch, never a 304) and no full-text pages: a quick look.

@@ -36,6 +36,7 @@ from ..subscribers import (
     signing_key,
     split_topics,
 )
+from ._state import has_store, open_store
 
 __all__ = [
     "Change",
@@ -161,14 +162,14 @@ def unsubscribe_endpoint(
     settings: Settings, host: str, port: int, clock: Callable[[], datetime]
 ) -> EndpointServer:
     """The one-click endpoint for every list of the config, bound and ready to serve."""
-    with StateStore(settings.state_path) as store:
+    with open_store(settings) as store:
         key = signing_key(settings, store)
 
     def record(list_name: str, email: str) -> None:
         if not names_subscriber(settings, list_name, email):  # before the state is opened
             log.info("list %s: unsubscribe link for an address not on the list", list_name)
             return
-        with StateStore(settings.state_path) as store:
+        with open_store(settings) as store:
             unsubscribe_by_link(settings, list_name, email, store, clock())
 
     titles = {item.name: item.title for item in settings.lists}
@@ -183,8 +184,8 @@ def unsubscribe_endpoint(
 @contextmanager
 def _store(settings: Settings) -> Iterator[StateStore | None]:
     """The state store if there is one yet (editing subscribers does not make one)."""
-    if not settings.state_path.exists():
+    if not has_store(settings):
         yield None
         return
-    with StateStore(settings.state_path) as store:
+    with open_store(settings) as store:
         yield store

@@ -14,8 +14,9 @@ from ..config import Settings
 from ..errors import ConfigError
 from ..extract import Extracted, main_text
 from ..models import BodyFormat
-from ..state import EditionStatus, StateStore
+from ..state import EditionStatus
 from ..summarize import key_points
+from ._state import open_store
 
 
 def extract_text(body: str, body_format: BodyFormat, url: str | None = None) -> Extracted:
@@ -81,7 +82,7 @@ def delivery_status(
     settings: Settings, list_name: str | None, *, limit: int, with_failures: bool
 ) -> Status:
     """What the delivery log says of the latest editions (of one list, or all)."""
-    with StateStore(settings.state_path) as store:
+    with open_store(settings) as store:
         editions = tuple(store.edition_statuses(list_name, limit))
         failures = {
             e.id: tuple(store.failures(e.id)) for e in editions if with_failures and e.counts.failed

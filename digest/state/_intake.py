@@ -8,13 +8,13 @@ drops out of its feed before the next edition still reaches it.
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from ..models import RawArticle
+from ._log import Db
 from ._records import to_iso
 
 
@@ -48,7 +48,7 @@ class IntakeRecord:
 class IntakeState:
     """The held, passed, known_sources and pending_baselines tables; StateStore inherits these."""
 
-    _db: sqlite3.Connection
+    _db: Db
 
     def held_articles(self, list_name: str) -> list[HeldArticle]:
         """Every article held for the list's next edition, oldest first."""
@@ -106,13 +106,13 @@ class IntakeState:
                 ],
             )
             self._db.executemany(
-                "INSERT OR IGNORE INTO passed (list_name, key, reason, recorded)"
-                " VALUES (?, ?, ?, ?)",
+                "INSERT INTO passed (list_name, key, reason, recorded)"
+                " VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
                 [(list_name, key, reason, now) for key, reason in record.passed],
             )
             self._db.executemany(
-                "INSERT OR IGNORE INTO known_sources (list_name, source_name, first_fetched)"
-                " VALUES (?, ?, ?)",
+                "INSERT INTO known_sources (list_name, source_name, first_fetched)"
+                " VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
                 [(list_name, name, now) for name in record.known_sources],
             )
             self._db.executemany(

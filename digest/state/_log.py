@@ -8,11 +8,11 @@ topic variant) is kept with it, so an interrupted send resumes identically.
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
+from typing import Any, Protocol
 
 from ..errors import DigestError
 from ._records import (
@@ -24,12 +24,41 @@ from ._records import (
     to_iso,
 )
 
+_COUNT = "COALESCE(SUM(CASE WHEN d.status = '{}' THEN 1 ELSE 0 END), 0)"
+
+
+class Cursor(Protocol):
+    """What the store needs of a cursor (sqlite3's or psycopg's)."""
+
+    @property
+    def rowcount(self) -> int: ...
+
+    def fetchone(self) -> Any: ...
+
+    def fetchall(self) -> list[Any]: ...
+
+    def __iter__(self) -> Iterator[Any]: ...
+
+
+class Db(Protocol):
+    """What the store needs of a connection: sqlite3's, or _postgres.PostgresDb."""
+
+    def execute(self, sql: str, parameters: Any = ..., /) -> Cursor: ...
+
+    def executemany(self, sql: str, parameters: Any, /) -> Cursor: ...
+
+    def close(self) -> None: ...
+
+    @property
+    def in_transaction(self) -> bool: ...
+
 
 class DeliveryLog:
     """The editions and deliveries tables; StateStore inherits these methods."""
 
-    _db: sqlite3.Connection
-    path: Path
+    _db: Db
+    path: Path | str
+    is_postgres: bool
 
     def create_edition(
         self,
@@ -46,7 +75,7 @@ class DeliveryLog:
         """Record a new edition, mark its articles seen and queue every recipient, atomically.
 
         With a `slot`, the scheduled time is claimed in the same transaction: a second
-        edition for the same slot of the same list fails (sqlite3.IntegrityError).
+        edition for the same slot of the same list fails (the engine's IntegrityError).
         guids: the articles' own ids, kept with the edition (and counted as its articles);
         seen_keys: the keys that mark them sent (see ``seen`` in the store).
         """
@@ -56,20 +85,20 @@ class DeliveryLog:
         with self._transaction():
             cursor = self._db.execute(
                 "INSERT INTO editions (list_name, created, articles, payload, guids)"
-                " VALUES (?, ?, ?, ?, ?)",
+                " VALUES (?, ?, ?, ?, ?) RETURNING id",
                 (list_name, now, len(guid_list), payload, json.dumps(guid_list)),
             )
-            edition_id = int(cursor.lastrowid or 0)
+            edition_id = int(cursor.fetchone()[0])
             self._db.executemany(
-                "INSERT OR IGNORE INTO seen (list_name, guid, seen_at) VALUES (?, ?, ?)",
+                "INSERT INTO seen (list_name, guid, seen_at) VALUES (?, ?, ?)"
+                " ON CONFLICT DO NOTHING",
                 [(list_name, key, now) for key in seen_list],
             )
             # A recipient (email, name, variant) gets variants[variant], not the main payload;
             # variants is read after the recipients, so their generator may fill it.
             self._db.executemany(
-                "INSERT OR IGNORE INTO deliveries"
-                " (edition_id, email, name, status, updated, variant)"
-                " VALUES (?, ?, ?, 'pending', ?, ?)",
+                "INSERT INTO deliveries (edition_id, email, name, status, updated, variant)"
+                " VALUES (?, ?, ?, 'pending', ?, ?) ON CONFLICT DO NOTHING",
                 ((edition_id, r[0], r[1], now, r[2] if len(r) > 2 else "") for r in recipients),
             )
             self._db.executemany(
@@ -158,8 +187,7 @@ class DeliveryLog:
         where, params = ("WHERE e.list_name = ?", (list_name,)) if list_name else ("", ())
         rows = self._db.execute(
             "SELECT e.id, e.list_name, e.created, e.finished,"
-            " COALESCE(SUM(d.status = 'sent'), 0), COALESCE(SUM(d.status = 'failed'), 0),"
-            " COALESCE(SUM(d.status = 'pending'), 0)"
+            f" {_COUNT.format('sent')}, {_COUNT.format('failed')}, {_COUNT.format('pending')}"
             f" FROM editions e LEFT JOIN deliveries d ON d.edition_id = e.id {where}"
             " GROUP BY e.id ORDER BY e.id DESC LIMIT ?",
             (*params, limit),
@@ -203,9 +231,11 @@ class DeliveryLog:
         message, which would cap delivery far below the SMTP pool's rate.
         """
         self._db.execute(
-            "UPDATE deliveries SET status = ?, error = ?, attempts = attempts + 1, updated = ?"
+            "UPDATE deliveries SET status = ?, error = ?, attempts = attempts + 1, updated = ?,"
+            # a worker's temporary failure is put off to the next run (see _claims.py)
+            " claimed_by = CASE WHEN claimed_by > 0 AND ? = 'pending' THEN -1 END"
             " WHERE edition_id = ? AND email = ?",
-            (status, error, to_iso(when), edition_id, email),
+            (status, error, to_iso(when), status, edition_id, email),
         )
 
     def finish_edition(self, edition_id: int, when: datetime) -> None:

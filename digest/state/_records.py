@@ -55,6 +55,11 @@ class EditionStatus:
     counts: DeliveryCounts
 
 
+def is_postgres(location: str) -> bool:
+    """True for a postgresql:// (or postgres://) URL."""
+    return location.split("://", 1)[0].lower() in ("postgresql", "postgres") and "://" in location
+
+
 def to_iso(when: datetime) -> str:
     return when.astimezone(UTC).isoformat()
 

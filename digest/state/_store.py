@@ -22,6 +22,7 @@ import json
 import logging
 import os
 import sqlite3
+from contextlib import AbstractContextManager
 from datetime import datetime
 from pathlib import Path
 from typing import Self
@@ -29,9 +30,10 @@ from typing import Self
 from ..errors import ConfigError
 from ._faults import GuardedConnection
 from ._intake import IntakeState
+from ._lock import run_lock
 from ._log import DeliveryLog
 from ._migrations import migrate
-from ._records import FetchStatus, SlotStatus, to_iso
+from ._records import FetchStatus, SlotStatus, is_postgres, to_iso
 
 log = logging.getLogger(__package__)
 
@@ -39,22 +41,36 @@ log = logging.getLogger(__package__)
 class StateStore(DeliveryLog, IntakeState):
     """Typed access to the SQLite state file; one instance per process and run."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, location: Path | str, *, password: str | None = None) -> None:
+        """Open the SQLite file at `location`, or PostgreSQL when it is a postgresql:// URL."""
+        if isinstance(location, str) and is_postgres(location):
+            try:
+                from . import _postgres  # psycopg loads only for a PostgreSQL state
+            except ImportError as exc:
+                raise ConfigError(
+                    f"the state is in PostgreSQL, but psycopg is not installed: {exc}.",
+                    hint="install digest with its scale extra: pip install 'digest[scale]'",
+                ) from exc
+            self._db = _postgres.connect(location, password)
+            self.path = _postgres.redacted(location)
+            self.is_postgres = True
+            return
+        path = Path(location)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(
-                path, isolation_level=None, timeout=30, factory=GuardedConnection
-            )
-            self._db.state_path = path
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")
-            migrate(self._db)
+            db = sqlite3.connect(path, isolation_level=None, timeout=30, factory=GuardedConnection)
+            db.state_path = path
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")
+            migrate(db)
         except (OSError, sqlite3.Error) as exc:
             raise ConfigError(
                 f"{path}: cannot open the state database: {exc}.",
                 hint="check that the folder of `state` in the config is writable",
             ) from exc
+        self._db = db
         self.path = path
+        self.is_postgres = False
 
     def __enter__(self) -> Self:
         return self
@@ -65,6 +81,18 @@ class StateStore(DeliveryLog, IntakeState):
     def close(self) -> None:
         """Close the database connection."""
         self._db.close()
+
+    def run_lock(self) -> AbstractContextManager[None]:
+        """The lock that keeps two runs apart: a file beside SQLite's, or an advisory lock.
+
+        PostgreSQL's holds across machines, and ends with the session if the holder dies.
+        """
+        if isinstance(self._db, sqlite3.Connection):
+            return run_lock(Path(self.path))
+        from . import _postgres
+
+        assert isinstance(self._db, _postgres.PostgresDb)
+        return _postgres.run_lock(self._db, self.path)
 
     def seen_keys(self, list_name: str) -> set[str]:
         """Every key of what the list has sent (``url:``, ``guid:`` or ``legacy:``, see 0005)."""
@@ -78,8 +106,9 @@ class StateStore(DeliveryLog, IntakeState):
     ) -> None:
         """Remember how the source's latest fetch went (for `digest sources list`)."""
         self._db.execute(
-            "INSERT OR REPLACE INTO source_fetches"
-            " (list_name, source_name, fetched_at, items, error) VALUES (?, ?, ?, ?, ?)",
+            "INSERT INTO source_fetches (list_name, source_name, fetched_at, items, error)"
+            " VALUES (?, ?, ?, ?, ?) ON CONFLICT (list_name, source_name) DO UPDATE SET"
+            " fetched_at = excluded.fetched_at, items = excluded.items, error = excluded.error",
             (list_name, source_name, to_iso(when), items, error),
         )
 
@@ -105,7 +134,9 @@ class StateStore(DeliveryLog, IntakeState):
     def put_validators(self, url: str, etag: str | None, last_modified: str | None) -> None:
         """Remember the validators of a fetched URL for the next conditional GET."""
         self._db.execute(
-            "INSERT OR REPLACE INTO validators (url, etag, last_modified) VALUES (?, ?, ?)",
+            "INSERT INTO validators (url, etag, last_modified) VALUES (?, ?, ?)"
+            " ON CONFLICT (url) DO UPDATE SET"
+            " etag = excluded.etag, last_modified = excluded.last_modified",
             (url, etag, last_modified),
         )
 
@@ -119,7 +150,8 @@ class StateStore(DeliveryLog, IntakeState):
     def cache_summary(self, key: str, key_points: tuple[str, ...]) -> None:
         """Cache key points under a content key."""
         self._db.execute(
-            "INSERT OR REPLACE INTO summaries (key, key_points) VALUES (?, ?)",
+            "INSERT INTO summaries (key, key_points) VALUES (?, ?)"
+            " ON CONFLICT (key) DO UPDATE SET key_points = excluded.key_points",
             (key, json.dumps(list(key_points))),
         )
 
@@ -128,8 +160,8 @@ class StateStore(DeliveryLog, IntakeState):
     def record_unsubscribe(self, list_name: str, email: str, when: datetime) -> bool:
         """Remember that this address left the list; False if it already had."""
         cursor = self._db.execute(
-            "INSERT OR IGNORE INTO unsubscribes (list_name, email, unsubscribed_at)"
-            " VALUES (?, ?, ?)",
+            "INSERT INTO unsubscribes (list_name, email, unsubscribed_at)"
+            " VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
             (list_name, email.strip().casefold(), to_iso(when)),
         )
         return cursor.rowcount > 0
@@ -170,7 +202,8 @@ class StateStore(DeliveryLog, IntakeState):
     ) -> bool:
         """Record what became of a due time; False (and no change) if it has a record."""
         cursor = self._db.execute(
-            "INSERT OR IGNORE INTO slots (list_name, slot, status, recorded) VALUES (?, ?, ?, ?)",
+            "INSERT INTO slots (list_name, slot, status, recorded) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT DO NOTHING",
             (list_name, to_iso(slot), status, to_iso(when)),
         )
         return cursor.rowcount == 1
@@ -183,6 +216,7 @@ class StateStore(DeliveryLog, IntakeState):
         if row:
             return bytes(row[0])
         self._db.execute(
-            "INSERT OR IGNORE INTO secrets (name, value) VALUES (?, ?)", (name, os.urandom(32))
+            "INSERT INTO secrets (name, value) VALUES (?, ?) ON CONFLICT DO NOTHING",
+            (name, os.urandom(32)),
         )
         return self.secret(name)

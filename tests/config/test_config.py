@@ -278,3 +278,78 @@ def test_allow_networks_are_ip_networks_and_a_mistake_says_the_fix(tmp_path):
         with pytest.raises(ConfigError) as caught:
             load_settings(path, environ={})
         assert str(caught.value) == f"{path}: {message}"
+
+
+BACKEND_BASE = """
+sender = "d@example.org"
+[lists.daily]
+title = "Daily"
+"""
+
+
+@pytest.mark.parametrize(
+    ("tables", "state_url", "state_path"),
+    [
+        ("", None, "state/digest.sqlite"),
+        ('state = "s/one.sqlite"', None, "s/one.sqlite"),
+        ('[state]\nurl = "s/two.sqlite"', None, "s/two.sqlite"),
+        ('[state]\nurl = "postgresql://digest@db/digest"', "postgresql://digest@db/digest", None),
+    ],
+)
+def test_the_state_url_chooses_the_engine(tmp_path, tables, state_url, state_path):
+    path = tmp_path / "digest.toml"
+    top, _, table = tables.partition("[")
+    path.write_text(top + BACKEND_BASE + (f"[{table}\n" if table else ""), encoding="utf-8")
+    settings = load_settings(path, environ={})
+    assert settings.state_url == state_url
+    if state_path:
+        assert settings.state_path == tmp_path / state_path
+        assert settings.state_location() == tmp_path / state_path
+    else:
+        assert settings.state_location() == state_url
+
+
+@pytest.mark.parametrize(
+    ("tables", "environ", "message"),
+    [
+        ('[state]\nurl = "postgresql://u:pw@db/x"', {}, r"\[state\] url holds a password"),
+        ('[state]\nurl = "postgresql://u@db/x"\nhost = "db"', {}, r"\[state\] has no key 'host'"),
+        (
+            '[state]\nurl = "postgresql://u@db/x"\npassword_env = "PGPW"',
+            {},
+            r"\[state\] password_env names \$PGPW, which is not set",
+        ),
+        ('[queue]\nurl = "redis://127.0.0.1"', {}, r"\[queue\] needs \[state\] url"),
+        (
+            '[state]\nurl = "postgresql://u@db/x"\n[queue]\nurl = "http://q"',
+            {},
+            r"\[queue\] url must be a redis://",
+        ),
+        (
+            '[state]\nurl = "postgresql://u@db/x"\n[queue]\nurl = "redis://:pw@q"',
+            {},
+            r"\[queue\] url holds a password",
+        ),
+    ],
+)
+def test_backend_mistakes_name_the_key(tmp_path, tables, environ, message):
+    path = tmp_path / "digest.toml"
+    path.write_text(BACKEND_BASE + tables + "\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=message):
+        load_settings(path, environ=environ)
+
+
+def test_backend_passwords_come_from_the_environment(tmp_path):
+    path = tmp_path / "digest.toml"
+    path.write_text(
+        BACKEND_BASE + '[state]\nurl = "postgresql://u@db/x"\npassword_env = "PGPW"\n'
+        '[queue]\nurl = "redis://q:6379/0"\npassword_env = "RPW"\nbatch = 50\n',
+        encoding="utf-8",
+    )
+    settings = load_settings(path, environ={"PGPW": "pg-secret", "RPW": "redis-secret"})
+    assert settings.state_password is not None
+    assert settings.state_password.get_secret_value() == "pg-secret"
+    assert settings.queue is not None and settings.queue.batch == 50
+    assert settings.queue.password is not None
+    assert settings.queue.password.get_secret_value() == "redis-secret"
+    assert "secret" not in repr(settings)

@@ -82,8 +82,8 @@ def test_processes_opening_a_new_database_at_once_apply_each_migration_once(tmp_
     assert applied(path) == [migration.name for migration in MIGRATIONS]
 
 
-def test_tables_round_trip(tmp_path):
-    with StateStore(tmp_path / "state.sqlite") as store:
+def test_tables_round_trip(state_location):
+    with StateStore(state_location) as store:
         store.put_validators("daily https://example.org/feed", '"etag"', "Tue, 01 Dec 2026")
         assert store.get_validators("daily https://example.org/feed") == (
             '"etag"',
@@ -110,17 +110,15 @@ def test_tables_round_trip(tmp_path):
         assert len(store.secret("unsubscribe")) == 32
 
 
-def test_slots_are_recorded_once_with_the_time_given(tmp_path):
+def test_slots_are_recorded_once_with_the_time_given(state_location):
     slot = NOW.replace(hour=7)
-    path = tmp_path / "state.sqlite"
-    with StateStore(path) as store:
+    with StateStore(state_location) as store:
         assert store.slot_status("daily", slot) is None
         assert store.record_slot("daily", slot, "missed", NOW)
         assert not store.record_slot("daily", slot, "empty", NOW)  # a slot keeps its first record
         assert store.slot_status("daily", slot) == "missed"
         assert store.last_slot("daily") == slot
-    with sqlite3.connect(path) as db:
-        (recorded,) = db.execute("SELECT recorded FROM slots").fetchone()
+        (recorded,) = store._db.execute("SELECT recorded FROM slots").fetchone()
     assert datetime.fromisoformat(recorded) == NOW  # the clock it was given, not its own
 
 

@@ -1,0 +1,137 @@
+"""PostgreSQL under the state store, through psycopg 3: the same tables, the same SQL.
+
+The store writes its SQL once, in the dialect both engines speak (``?`` placeholders,
+``INSERT … ON CONFLICT``, ``RETURNING``, ``CASE`` in sums); `PostgresDb` gives psycopg
+the shape of the sqlite3 connection the store uses, turning ``?`` into ``%s``.
+Migrations run in order as on SQLite, each in a transaction under one advisory lock, so
+processes on several machines opening a new database at once apply each one once.
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import logging
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import psycopg
+
+from ..errors import ConfigError, RunLockedError
+from ._migrations import MIGRATIONS
+
+log = logging.getLogger(__package__)
+
+_MIGRATION_LOCK = 0x64696765  # "dige": one advisory lock key for schema changes
+_RUN_LOCK = 0x64696766  # the run lock: `digest run` and `digest serve` never send together
+_CHUNK = 2000
+"""Rows per executemany round trip."""
+
+
+def redacted(url: str) -> str:
+    """The URL without its password, for messages."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.netloc.rpartition("@")[2]
+    user = parts.username or ""
+    return urlunsplit(parts._replace(netloc=f"{user}:***@{host}"))
+
+
+@functools.lru_cache(maxsize=256)
+def _dialect(sql: str) -> str:
+    """The store's SQL as psycopg takes it: %s placeholders, BEGIN without IMMEDIATE."""
+    if sql == "BEGIN IMMEDIATE":
+        return "BEGIN"
+    return sql.replace("%", "%%").replace("?", "%s")
+
+
+class PostgresDb:
+    """The part of sqlite3.Connection the store uses, over one psycopg connection."""
+
+    def __init__(self, conn: psycopg.Connection[Any]) -> None:
+        self.conn = conn
+
+    def execute(self, sql: str, parameters: Sequence[Any] = (), /) -> psycopg.Cursor[Any]:
+        """Run one statement (``?`` placeholders), as sqlite3's execute does."""
+        if not parameters:
+            return self.conn.execute("BEGIN" if sql == "BEGIN IMMEDIATE" else sql)
+        return self.conn.execute(_dialect(sql), parameters)
+
+    def executemany(self, sql: str, rows: Iterable[Sequence[Any]], /) -> psycopg.Cursor[Any]:
+        """Run one statement for every row, a chunk of rows per round trip (a pipeline).
+
+        The rows are drawn between chunks, outside psycopg's connection lock: a row
+        generator may itself read the store (the recipients of an edition do).
+        """
+        cursor = self.conn.cursor()
+        query = _dialect(sql)
+        pending = iter(rows)
+        while chunk := list(itertools.islice(pending, _CHUNK)):
+            cursor.executemany(query, chunk)
+        return cursor
+
+    def close(self) -> None:
+        """Close the connection."""
+        self.conn.close()
+
+    @property
+    def in_transaction(self) -> bool:
+        """Whether a transaction is open (as sqlite3's attribute of that name says)."""
+        return self.conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE
+
+
+def connect(url: str, password: str | None = None) -> PostgresDb:
+    """Open the database at `url` in autocommit mode and bring its schema up to date."""
+    try:
+        conn = psycopg.connect(url, autocommit=True, password=password or None, connect_timeout=10)
+    except psycopg.Error as exc:
+        reason = " ".join(str(exc).split())
+        raise ConfigError(
+            f"{redacted(url)}: cannot open the state database: {reason}.",
+            hint="check [state] url (host, port, database, user), that PostgreSQL runs there, "
+            "and the password in the variable named by [state] password_env",
+        ) from exc
+    db = PostgresDb(conn)
+    try:
+        migrate(db)
+    except BaseException:
+        conn.close()
+        raise
+    return db
+
+
+@contextmanager
+def run_lock(db: PostgresDb, where: str | Path) -> Iterator[None]:
+    """Hold the database's run lock (a session advisory lock) or raise RunLockedError."""
+    row = db.conn.execute("SELECT pg_try_advisory_lock(%s)", (_RUN_LOCK,)).fetchone()
+    if not (row and row[0]):
+        raise RunLockedError(
+            f"another digest run holds the lock of {where}.",
+            hint="wait for it to finish; the daemon and `digest run` never send together",
+        )
+    try:
+        yield
+    finally:
+        if not db.conn.closed:
+            db.conn.execute("SELECT pg_advisory_unlock(%s)", (_RUN_LOCK,))
+
+
+def migrate(db: PostgresDb) -> tuple[str, ...]:
+    """Apply the migrations this database lacks, in order; return the names applied."""
+    applied: list[str] = []
+    for migration in MIGRATIONS:
+        with db.conn.transaction():
+            db.conn.execute("SELECT pg_advisory_xact_lock(%s)", (_MIGRATION_LOCK,))
+            db.conn.execute("CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY)")
+            done = db.conn.execute("SELECT 1 FROM _migrations WHERE name = %s", (migration.name,))
+            if done.fetchone() is None:
+                db.conn.execute(migration.postgres_sql())
+                db.conn.execute("INSERT INTO _migrations (name) VALUES (%s)", (migration.name,))
+                applied.append(migration.name)
+    if applied:
+        log.info("state: applied migrations %s", ", ".join(applied))
+    return tuple(applied)
