@@ -45,6 +45,12 @@ def status_command(config: Path | None, list_name: str | None, limit: int, failu
         )
         for email, error in failed.get(edition.id, ()):
             click.echo(f"         failed: {email}: {error}")
+    for worker in status.workers:
+        started = worker.started.astimezone(UTC).strftime("%Y-%m-%d %H:%M")
+        click.echo(
+            f"worker {worker.id} on {worker.host} (pid {worker.pid}, since {started} UTC): "
+            f"sending {worker.sending}"
+        )
     retried = [e.id for e in editions if e.counts.failed]
     if retried and not failures:
         commands = ", ".join(f"`digest retry {number}`" for number in retried)

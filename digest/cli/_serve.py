@@ -114,3 +114,33 @@ def _signals(daemon: Daemon) -> Iterator[None]:
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
+
+
+@cli.command(name="worker")
+@config_option
+def worker_command(config: Path | None) -> None:
+    """Deliver queued editions ([queue]), batch by batch; run any number, on any machine."""
+    import socket
+    import threading
+
+    settings = load(config)
+    warn_of_placeholder(settings)
+    _log_with_times()
+    stop = threading.Event()
+
+    def stop_on(signum: int, frame: FrameType | None) -> None:
+        logging.getLogger("digest.cli").info("signal %d: finishing the batch in hand", signum)
+        stop.set()
+
+    previous = {sig: signal.signal(sig, stop_on) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        tally = pipeline.work(
+            settings, clock=now, stop=stop, host=socket.gethostname(), pid=os.getpid()
+        )
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    click.echo(
+        f"worker stopped: {tally.batches} batches, sent {tally.sent}, failed {tally.failed}",
+        err=True,
+    )

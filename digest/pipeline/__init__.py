@@ -44,6 +44,7 @@ if TYPE_CHECKING:
         summarize_document,
         summarize_text,
     )
+    from ._worker import WorkerTally, work
 
 _HOMES = {
     "CheckResult": "_check",
@@ -84,6 +85,8 @@ _HOMES = {
     "set_subscriber_status": "_subscribers",
     "unsubscribe_by_link": "_subscribers",
     "unsubscribe_endpoint": "_subscribers",
+    "WorkerTally": "_worker",
+    "work": "_worker",
 }
 
 __all__ = [
@@ -99,6 +102,7 @@ __all__ = [
     "SlotHistory",
     "Status",
     "SubscriberProblem",
+    "WorkerTally",
     "add_subscriber",
     "check",
     "count_words",
@@ -125,6 +129,7 @@ __all__ = [
     "summarize_text",
     "unsubscribe_by_link",
     "unsubscribe_endpoint",
+    "work",
 ]
 
 

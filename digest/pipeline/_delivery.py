@@ -11,7 +11,7 @@ import json
 import logging
 import threading
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -44,16 +44,19 @@ def deliver(
     progress: Progress | None,
     *,
     stop: threading.Event | None = None,
+    recipients: Iterable[tuple[str, str, str]] | None = None,
 ) -> ListReport:
     """Hand the edition to every pending recipient, recording each outcome as it happens.
 
     Recipients are pending from the moment the edition is recorded; each is marked sent
     only after the server accepted the message, here, as outcomes come back (from a pool
     of connections, possibly out of order). To stop early, the message stream ends, so
-    every message already handed over still gets its outcome recorded.
+    every message already handed over still gets its outcome recorded. `recipients`: a
+    worker's claimed batch (email, name, variant), instead of every pending recipient.
     """
     key = signing_key(settings, store)
-    total = store.counts(edition_id).pending
+    batch = list(recipients) if recipients is not None else None
+    total = len(batch) if batch is not None else store.counts(edition_id).pending
     errors: list[str] = []
     outcomes: Counter[str] = Counter()
     variants = {"": rendered}
@@ -82,7 +85,9 @@ def deliver(
             unrecorded.append(email)
 
     def messages() -> Iterator[Message]:
-        for email, name, variant in store.pending_deliveries(edition_id):
+        for email, name, variant in (
+            batch if batch is not None else store.pending_deliveries(edition_id)
+        ):
             if variant not in variants:
                 variants[variant] = load_rendered(store.variant_payload(edition_id, variant))
             if outcomes["in_a_row"] >= _MAX_TRANSIENT_IN_A_ROW or halted:

@@ -34,7 +34,8 @@ from ..send import Sender, open_sender
 from ..state import HeldArticle, IntakeRecord, StateStore
 from ..subscribers import iter_subscribers
 from . import _intake as intake
-from ._delivery import deliver, dump_rendered, load_rendered
+from ._delivery import dump_rendered, load_rendered
+from ._fanout import hand_off
 from ._newness import BASELINE, Newness
 from ._publish import archive, render_edition
 from ._reports import ListReport, Progress, RunReport
@@ -76,7 +77,7 @@ def run(
         def lazy_sender() -> Sender:
             nonlocal sender
             if sender is None:
-                sender = stack.enter_context(_open(settings))
+                sender = stack.enter_context(open_transport(settings))
             return sender
 
         reports = tuple(
@@ -128,10 +129,10 @@ def retry(
         def lazy_sender() -> Sender:
             nonlocal sender
             if sender is None:
-                sender = stack.enter_context(_open(settings))
+                sender = stack.enter_context(open_transport(settings))
             return sender
 
-        report = deliver(
+        report = hand_off(
             settings,
             item,
             store,
@@ -145,9 +146,19 @@ def retry(
     return RunReport((dataclasses.replace(report, note=note),))
 
 
-def _open(settings: Settings) -> AbstractContextManager[Sender]:
+def open_transport(settings: Settings) -> AbstractContextManager[Sender]:
+    """The configured transport's sender, for one `with` block."""
+    smtp, limiter = settings.smtp, None
+    if (
+        settings.queue
+        and settings.transport == "smtp"
+        and (smtp.max_per_second or smtp.max_per_hour)
+    ):
+        from ._queue import shared_limiter  # workers share the relay's one budget in Redis
+
+        limiter = shared_limiter(settings.queue, smtp)
     return open_sender(
-        settings.transport, smtp=settings.smtp, outbox=settings.outbox, dkim=settings.dkim
+        settings.transport, smtp=smtp, outbox=settings.outbox, dkim=settings.dkim, limiter=limiter
     )
 
 
@@ -169,7 +180,7 @@ def _run_list(
         []
         if is_dry_run
         else [
-            deliver(
+            hand_off(
                 settings,
                 item,
                 store,
@@ -271,7 +282,7 @@ def _run_list(
     )
     commit()
     archive(edition, rendered, settings, item)
-    delivered = deliver(
+    delivered = hand_off(
         settings, item, store, edition_id, rendered, get_sender, now, progress, stop=stop
     )
     delivered = dataclasses.replace(

@@ -14,7 +14,7 @@ from ..config import Settings
 from ..errors import ConfigError
 from ..extract import Extracted, main_text
 from ..models import BodyFormat
-from ..state import EditionStatus
+from ..state import EditionStatus, WorkerStatus
 from ..summarize import key_points
 from ._state import open_store
 
@@ -76,6 +76,8 @@ class Status:
 
     editions: tuple[EditionStatus, ...]
     failures: dict[int, tuple[tuple[str, str], ...]]
+    workers: tuple[WorkerStatus, ...] = ()
+    """Live `digest worker` processes and what each is sending now (PostgreSQL only)."""
 
 
 def delivery_status(
@@ -84,7 +86,8 @@ def delivery_status(
     """What the delivery log says of the latest editions (of one list, or all)."""
     with open_store(settings) as store:
         editions = tuple(store.edition_statuses(list_name, limit))
+        workers = tuple(store.workers())
         failures = {
             e.id: tuple(store.failures(e.id)) for e in editions if with_failures and e.counts.failed
         }
-    return Status(editions, failures)
+    return Status(editions, failures, workers)

@@ -61,6 +61,7 @@ class PooledSender:
         sign: Signer | None = None,
         sleep: Callable[[float], None] = time.sleep,
         window: int | None = None,
+        limiter: RateLimiter | None = None,
     ) -> None:
         count = settings.connections if connections is None else connections
         if count < 1:
@@ -69,7 +70,10 @@ class PooledSender:
         if window < count:
             raise ValueError(f"window must be at least connections ({count}), got {window}")
         self.settings = settings
-        self.limiter = RateLimiter(settings.max_per_second, settings.max_per_hour, sleep=sleep)
+        # `limiter`: a shared one (in Redis, for workers on many machines); else this pool's.
+        self.limiter = limiter or RateLimiter(
+            settings.max_per_second, settings.max_per_hour, sleep=sleep
+        )
         self.senders = tuple(
             SmtpSender(
                 settings,

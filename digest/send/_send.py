@@ -131,11 +131,13 @@ def open_sender(
     smtp: SmtpSettings,
     outbox: OutboxSettings,
     dkim: DkimSettings | None = None,
+    limiter: RateLimiter | None = None,
 ) -> contextlib.AbstractContextManager[Sender]:
     """The sender for the configured transport, to be used in a `with` block for one run.
 
     SMTP goes through a PooledSender of [smtp] connections (one thread even for one
-    connection, so the next message is made while the last is on the wire).
+    connection, so the next message is made while the last is on the wire). `limiter`:
+    one shared with other processes (SharedRateLimiter), instead of the pool's own.
     """
     sign: Signer | None = None
     if dkim is not None:
@@ -143,5 +145,5 @@ def open_sender(
 
         sign = DkimSigner(dkim)
     if transport == "smtp":
-        return PooledSender(smtp, sign=sign)
+        return PooledSender(smtp, sign=sign, limiter=limiter)
     return OutboxSender(outbox.path, sign=sign)

@@ -8,6 +8,7 @@ values it returns, `lock` the run lock.
 from __future__ import annotations
 
 from ..errors import RunLockedError, StateError
+from ._claims import Batch, WorkerStatus
 from ._faults import Reserve
 from ._intake import HeldArticle, IntakeRecord
 from ._lock import run_lock
@@ -22,6 +23,7 @@ from ._records import (
 from ._store import StateStore
 
 __all__ = [
+    "Batch",
     "DeliveryCounts",
     "DeliveryStatus",
     "EditionRecord",
@@ -34,5 +36,6 @@ __all__ = [
     "SlotStatus",
     "StateError",
     "StateStore",
+    "WorkerStatus",
     "run_lock",
 ]

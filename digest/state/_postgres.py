@@ -26,7 +26,8 @@ from ._migrations import MIGRATIONS
 log = logging.getLogger(__package__)
 
 _MIGRATION_LOCK = 0x64696765  # "dige": one advisory lock key for schema changes
-_RUN_LOCK = 0x64696766  # the run lock: `digest run` and `digest serve` never send together
+_RUN_LOCK = "hashtext('digest-run:' || current_schema())"
+"""The run lock's key: one per schema, so installations sharing a database stay apart."""
 _CHUNK = 2000
 """Rows per executemany round trip."""
 
@@ -107,7 +108,7 @@ def connect(url: str, password: str | None = None) -> PostgresDb:
 @contextmanager
 def run_lock(db: PostgresDb, where: str | Path) -> Iterator[None]:
     """Hold the database's run lock (a session advisory lock) or raise RunLockedError."""
-    row = db.conn.execute("SELECT pg_try_advisory_lock(%s)", (_RUN_LOCK,)).fetchone()
+    row = db.conn.execute(f"SELECT pg_try_advisory_lock({_RUN_LOCK})").fetchone()
     if not (row and row[0]):
         raise RunLockedError(
             f"another digest run holds the lock of {where}.",
@@ -117,7 +118,7 @@ def run_lock(db: PostgresDb, where: str | Path) -> Iterator[None]:
         yield
     finally:
         if not db.conn.closed:
-            db.conn.execute("SELECT pg_advisory_unlock(%s)", (_RUN_LOCK,))
+            db.conn.execute(f"SELECT pg_advisory_unlock({_RUN_LOCK})")
 
 
 def migrate(db: PostgresDb) -> tuple[str, ...]:

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Self
 
 from ..errors import ConfigError
+from ._claims import Claims
 from ._faults import GuardedConnection
 from ._intake import IntakeState
 from ._lock import run_lock
@@ -38,8 +39,11 @@ from ._records import FetchStatus, SlotStatus, is_postgres, to_iso
 log = logging.getLogger(__package__)
 
 
-class StateStore(DeliveryLog, IntakeState):
-    """Typed access to the SQLite state file; one instance per process and run."""
+class StateStore(DeliveryLog, IntakeState, Claims):
+    """Typed access to the state (a SQLite file, or PostgreSQL); one instance per process and run.
+
+    Both engines take the same SQL (see _postgres.py), so every method works on both.
+    """
 
     def __init__(self, location: Path | str, *, password: str | None = None) -> None:
         """Open the SQLite file at `location`, or PostgreSQL when it is a postgresql:// URL."""
