@@ -199,7 +199,7 @@ class GuardedTransport(httpx.HTTPTransport):
         # httpx offers no public way to set httpcore's network backend; its pool is the
         # one it would build, with the guarded backend in it.
         self._pool = httpcore.ConnectionPool(
-            ssl_context=httpx.create_ssl_context(trust_env=False),
+            ssl_context=httpx.create_ssl_context(),  # SSL_CERT_FILE & co. still apply
             max_connections=100,
             max_keepalive_connections=20,
             keepalive_expiry=5.0,
