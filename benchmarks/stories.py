@@ -7,10 +7,11 @@ on the same topic or with the same people), news_dev.jsonl (CNN) and bbc_dev.jso
 from the shared folder, and prints for digest's grouping and for plain TF-IDF (cosine of
 title + text at 0.55, the grouping digest had before):
 - precision, recall and F1 per source of the pairs: a pair alone, a pair inside an
-  edition of 9 other articles (other stories of the file, dated the pair's day so the
-  dates help nothing), and a pair alone without dates; on the halves of two splits of
-  the stories (split 1: the constants were chosen on its "tune" half only, its "check"
-  half is held out; split 2: another random halving, a second look), and on all;
+  edition of 9 other articles (other stories of the pair's own half, dated the pair's
+  day so the dates help nothing; 3 editions a pair), and a pair alone without dates; on
+  the halves of two splits of the stories (split 1: the constants are chosen on its
+  "tune" half only, its "check" half is held out; split 2: another random halving, a
+  second look, half of whose check stories are in split 1's tune half), and on all;
 - same-day editions: 11 AllSides articles of one topic (the reports of several stories
   of that topic), or a BASIL event's three reports among 8 of other events, all dated one
   day: pairs folded rightly and wrongly;
@@ -48,6 +49,8 @@ from digest.text import WORD, stop_words, tfidf  # noqa: E402
 
 Grouping = Callable[[Sequence[Article]], list[Story]]
 FILLERS = 9
+DRAWS = 3
+"""Editions made for each pair (other fillers each time), so that one draw decides less."""
 EDITION = 200
 
 
@@ -133,8 +136,12 @@ def _parts(source: str, story: str) -> list[str]:
 
 
 def pairs_report(rows: list[dict[str, Any]]) -> None:
-    """P/R/F1 per source and half: a pair alone, inside an edition, and without dates."""
-    rng = random.Random(15)
+    """P/R/F1 per source and half: a pair alone, inside an edition, and without dates.
+
+    The fillers of a pair's edition come from the pair's own half of the split reported
+    (from all stories for the line of all pairs): tuning on a tune half never reads an
+    article of its check half, and a check half's editions are all held out.
+    """
     articles = {}
     story_of: dict[str, str] = {}
     for row in rows:
@@ -146,33 +153,58 @@ def pairs_report(rows: list[dict[str, Any]]) -> None:
                 story_of.setdefault(guid, story)
     # Fillers: articles of positive pairs (their story is known), none of the pair's story.
     known = [guid for guid in articles if guid in story_of]
+    pools = {"": known} | {
+        f"{split}:{half}": [g for g in known if _half(story_of[g], split) == half]
+        for split in SPLITS
+        for half in ("tune", "check")
+    }
     said: dict[tuple[str, str], dict[str, list[bool]]] = {}
     truth: dict[str, list[bool]] = {}
     wrong_fillers = dict.fromkeys(SYSTEMS, 0)
     for row in rows:
         first, second = (row[side]["url"] or row[side]["title"] for side in "ab")
         a, b = articles[first], articles[second]
+        story = row["id"].split("/")[1]
         own = {story_of.get(first), story_of.get(second)}
-        chosen = rng.sample([g for g in known if story_of[g] not in own], FILLERS)
-        fillers = [replace(articles[g], published=a.published) for g in chosen]
-        edition = [*fillers[:4], a, *fillers[4:7], b, *fillers[7:]]
+        parts = _parts(row["source"], story)
+        editions: dict[str, list[list[Article]]] = {}
+        scopes = ["", *(f"{split}:{_half(story, split)}" for split in SPLITS)]
+        for part, scope in zip(parts, scopes, strict=True):
+            rng = random.Random(f"{row['id']} {scope}")
+            candidates = [g for g in pools[scope] if story_of[g] not in own]
+            editions[part] = []
+            for _ in range(DRAWS):
+                chosen = rng.sample(candidates, FILLERS)
+                fillers = [replace(articles[g], published=a.published) for g in chosen]
+                editions[part].append([*fillers[:4], a, *fillers[4:7], b, *fillers[7:]])
         undated = [replace(a, published=None), replace(b, published=None)]
         for name, grouping in SYSTEMS.items():
-            for mode, batch in (("alone", [a, b]), ("edition", edition), ("no dates", undated)):
-                stories = grouping(batch)
+            for mode in ("alone", "edition", "no dates"):
                 group = said.setdefault((name, mode), {})
-                for part in _parts(row["source"], row["id"].split("/")[1]):
-                    group.setdefault(part, []).append(_together(stories, a.guid, b.guid))
-                if mode == "edition":
-                    wrong_fillers[name] += _wrong(stories, story_of, {a.guid, b.guid})
-        for part in _parts(row["source"], row["id"].split("/")[1]):
-            truth.setdefault(part, []).append(row["same_story"])
-    print(f"pairs of stories_dev.jsonl ({len(rows)}), edition = pair + {FILLERS} other stories")
+                for part in parts:
+                    if mode != "edition":
+                        batches = [[a, b] if mode == "alone" else undated] * DRAWS
+                    else:
+                        batches = editions[part]
+                    for batch in batches:
+                        stories = grouping(batch)
+                        if mode == "edition" and part == row["source"]:
+                            wrong_fillers[name] += _wrong(stories, story_of, {a.guid, b.guid})
+                        group.setdefault(part, []).append(_together(stories, a.guid, b.guid))
+        for part in parts:
+            truth.setdefault(part, []).extend([row["same_story"]] * DRAWS)
+    print(
+        f"pairs of stories_dev.jsonl ({len(rows)}), edition = pair + {FILLERS} other stories "
+        f"of the pair's half ({DRAWS} editions a pair)"
+    )
     for (name, mode), parts in said.items():
         for part in sorted(parts):
             print(f"  {name:13} {mode:9} {part:26} {_scores(truth[part], parts[part])}")
     for name, count in wrong_fillers.items():
-        print(f"  {name:13} wrong merges with or among fillers: {count} in {len(rows)} editions")
+        editions_made = DRAWS * len(rows)
+        print(
+            f"  {name:13} wrong merges with or among fillers: {count} in {editions_made} editions"
+        )
 
 
 def _wrong(stories: list[Story], story_of: dict[str, str], pair: set[str]) -> int:
