@@ -263,6 +263,59 @@ def test_stories_of_one_topic_in_one_edition_stay_apart():
     assert similarity([articles[0], articles[4]])[0, 1] > SAME_STORY
 
 
+# Other news of the same place, one day: each shares the place's name with the pair.
+ARDEL_NEWS = [
+    (
+        "Twin pandas born at the zoo",
+        "Two giant panda cubs were born overnight at the zoo outside Ardel, keepers said, the "
+        "first twins in its history. Mother and cubs are doing well and visitors will be able "
+        "to see them through a glass window from the summer holidays. The pandas came on loan "
+        "from a breeding centre in Chengdu six years ago, and vets had doubted they would ever "
+        "mate. A naming contest for the cubs opens online next week.",
+    ),
+    (
+        "Ferry stays in harbour",
+        "Gales kept the island ferry in harbour for a second day, stranding hundreds of "
+        "holidaymakers in Ardel. Forecasters expect gusts to ease by Friday, and the shipping "
+        "company said extra sailings would clear the backlog over the weekend. Hotels near the "
+        "quay offered cheaper rooms to travellers, and the lifeboat crew asked people to keep "
+        "away from the sea front while waves broke over the promenade railings.",
+    ),
+    (
+        "Rovers sign goalkeeper",
+        "Ardel Rovers signed the Portuguese goalkeeper Tiago Mendes from Porto on a three-season "
+        "deal. The manager said the keeper's experience in European competition would steady a "
+        "young squad that conceded more goals than any other club last season, and Mendes could "
+        "make his debut in Saturday's derby. Supporters queued outside the stadium shop for the "
+        "new kit, which goes on sale tomorrow.",
+    ),
+    (
+        "Bakery wins sourdough prize",
+        "A family bakery from Ardel won the national sourdough championship with a rye loaf "
+        "proved for two days. The judges praised its crust and sour tang; the owners, who "
+        "opened the shop forty summers ago, said queues had already formed at dawn. They plan "
+        "to hire two apprentices and to teach weekend baking classes, and the winning recipe "
+        "will be printed in the championship's cookbook.",
+    ),
+]
+
+
+def test_a_pair_scores_the_same_among_unrelated_articles_that_share_its_words():
+    """Other stories that mention the pair's place are not its topic: only articles alike
+    the pair take weight from the words they share with it."""
+    pair = [
+        article("valley-news", "a", FIRST, "Ardel to close coal plant early"),
+        article("ardel-post", "b", SECOND, "Ardel coal plant to shut"),
+    ]
+    others = [
+        article(f"outlet-{n}", str(n), text, title) for n, (title, text) in enumerate(ARDEL_NEWS)
+    ]
+    edition = [others[0], pair[0], *others[1:3], pair[1], others[3]]
+
+    assert similarity(edition)[1, 4] == pytest.approx(similarity(pair)[0, 1])
+    assert [len(story.others) for story in group_stories(edition)] == [0, 1, 0, 0, 0]
+
+
 JOBS = (
     "Employers in Ardel added far fewer jobs than forecast last month, the statistics office "
     "said, and the unemployment rate rose as hiring in restaurants and factories slowed."
