@@ -9,9 +9,10 @@ container. Those have a shape of their own: after the article's prose comes a ru
 short dated lines ("Posted by Ann on 17 Jan 08, 1:19pm", "Gary at August 9, 2012 11:37
 AM"), one per comment, or a line that titles them ("12 Comments", "Leave a Reply"). The
 text is cut before the first such title, or before the first short dated line after the
-prose when at least `_MIN_DATED_LINES` of them follow (and the headings just before),
-when most of the prose lies before the cut: so a date line under the headline, an
-"Updated at" line in an article's middle or a live blog's timed entries keep their article.
+prose (a header, not a dated sentence) when at least `_MIN_DATED_LINES` of them follow (and
+the headings just before), when most of the prose lies before the cut: so a date line under
+the headline, an "Updated at" line in an article's middle, a live blog's timed entries or a
+timeline's dated sentences keep their article.
 """
 
 from __future__ import annotations
@@ -64,8 +65,10 @@ _TITLE = re.compile(
     re.IGNORECASE | re.VERBOSE,
 )
 _TITLE_MAX_WORDS = 8
-# A comment's header line is short; a dated sentence of the article is not.
+# A comment's header line is short and no sentence ("Ann at August 9, 2012 11:37 AM"); a
+# dated sentence of the article is not ("17 March 2009: the council asks for a study.").
 _HEADER_MAX_WORDS = 20
+_SENTENCE_END = re.compile(r"[.!?\u3002\uff01\uff1f][\"'\u201d\u2019)\]]*$")
 # The article's prose: blocks of this many words.
 _PROSE_MIN_WORDS = 12
 # A cut needs this many dated lines from it on (the article's own date line and one
@@ -75,6 +78,11 @@ _PROSE_BEFORE = 0.6
 # A title says what follows, so it needs less of the prose before it: a long thread of
 # comments may well outweigh its article.
 _PROSE_BEFORE_TITLE = 0.25
+
+
+def _is_header(line: str) -> bool:
+    """True for a short dated line that is no sentence: a comment's header."""
+    return bool(_DATED.search(line)) and not _SENTENCE_END.search(line)
 
 
 def drop_comment_nodes(tree: lxml.html.HtmlElement) -> bool:
@@ -113,7 +121,7 @@ def drop_comments(parts: Sequence[Part]) -> list[Part]:
     if first_prose is None:
         return list(parts)
     later = range(first_prose + 1, len(parts))
-    dated = [i for i in later if words[i] <= _HEADER_MAX_WORDS and _DATED.search(parts[i].text)]
+    dated = [i for i in later if words[i] <= _HEADER_MAX_WORDS and _is_header(parts[i].text)]
     titled = [i for i in later if words[i] <= _TITLE_MAX_WORDS and _TITLE.match(parts[i].text)]
     total = sum(prose)
     cuts = [i for i in titled[:1] if sum(prose[:i]) >= _PROSE_BEFORE_TITLE * total]

@@ -126,3 +126,13 @@ def test_comments_under_a_title_of_their_own_are_cut_off_without_dates() -> None
 def test_an_article_section_named_like_a_reaction_keeps_its_text() -> None:
     parts = [*paragraphs(ARTICLE[:2]), Part("Discussion", "heading"), *paragraphs(ARTICLE[2:])]
     assert drop_comments(parts) == parts
+
+
+def test_dated_sentences_of_a_timeline_are_not_comment_headers() -> None:
+    timeline = [
+        "17 March 2009: the council first asks for a study of a tram line.",
+        "2 June 2014: the study finds the line would pay for itself.",
+        "21 January 2020: a citizens' vote backs the plan.",
+    ]
+    texts = [*ARTICLE, *timeline]
+    assert drop_comments(paragraphs(texts)) == paragraphs(texts)
