@@ -26,6 +26,7 @@ from ..text import detect_language
 from ._clean import Block, clean_text, is_furniture
 from ._comments import drop_comment_nodes, drop_comments
 from ._links import without_link_lines
+from ._threads import drop_threads
 from ._vote import Kind, Part, vote
 
 log = logging.getLogger(__package__)
@@ -128,12 +129,13 @@ def _html_blocks(html: str, url: str | None) -> tuple[str, list[Block]]:
 def _page_blocks(html: str, url: str | None) -> tuple[str, list[Block]]:
     """Title and main-text blocks of a whole page."""
     tree = _parse(html)
-    if tree is not None and drop_comment_nodes(tree):
-        html = lxml.html.tostring(tree, encoding="unicode")
-    # A whole page goes to trafilatura as text, which it is tuned for.
-    parts = _trafilatura_parts(html, url)
     if tree is None:
-        return "", _as_blocks(parts)
+        return "", _as_blocks(_trafilatura_parts(html, url))
+    drop_comment_nodes(tree)
+    drop_threads(tree)
+    # trafilatura takes our tree (it copies it) without the markup comments its own parser drops.
+    etree.strip_elements(tree, etree.Comment, etree.PI, with_tail=False)
+    parts = _trafilatura_parts(tree, url)
     title = _title(tree)
     parts = without_link_lines(parts, tree)
     second = _readability(tree)  # mutates the tree: after everything else that reads it
