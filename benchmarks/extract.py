@@ -7,7 +7,9 @@ extract2_dev.jsonl (Dragnet and L3S-GN1 news and blog pages, 2008-2012, many wit
 comments). digest's extractor runs against trafilatura (defaults; comments off;
 favor_precision with comments off) and readability-lxml (summary → html-text), all in
 this one run; "digest, trafilatura pass" is digest's first pass alone, before the second
-extractor's vote and the comment cut, so the difference in time is what those cost.
+extractor's vote and the comment cut, so the difference in time is what those cost;
+"digest, no thread cut" is digest without the structural cut of comment threads
+(`_threads`), so the difference is what that cut does, in F1 and in time.
 Plain text (text_dev.jsonl): digest's clutter cleaner vs no cleaning at all.
 
 Each set is split by web site into a tuning part and a held-out part (a third of the
@@ -42,7 +44,7 @@ from readability import Document
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from digest.extract import main_text  # noqa: E402
+from digest.extract import _extract, main_text  # noqa: E402
 from digest.extract._extract import _trafilatura_parts  # noqa: E402
 
 _TOKEN = re.compile(r"\w+")
@@ -128,6 +130,16 @@ def _digest_html(html: str, url: str) -> str:
     return main_text(html, "html", url or None).text
 
 
+def _digest_no_threads(html: str, url: str) -> str:
+    """digest without the structural comment-thread cut (`_threads`): what it adds."""
+    drop_threads = _extract.drop_threads
+    _extract.drop_threads = lambda tree: False
+    try:
+        return main_text(html, "html", url or None).text
+    finally:
+        _extract.drop_threads = drop_threads
+
+
 def _digest_first_pass(html: str, url: str) -> str:
     """digest's trafilatura pass alone: what the vote and the comment cut start from."""
     return "\n\n".join(part.text for part in _trafilatura_parts(html, url or None))
@@ -179,6 +191,7 @@ def main() -> None:
         ("trafilatura no comments", _trafilatura(include_comments=False)),
         ("readability-lxml", _readability),
         ("digest, trafilatura pass", _digest_first_pass),
+        ("digest, no thread cut", _digest_no_threads),
     ]
     text_rows = _load(data / "text_dev.jsonl")
     text_systems: list[tuple[str, System]] = [
