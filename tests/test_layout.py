@@ -17,8 +17,9 @@ import pytest
 from .conftest import ROOT
 
 PACKAGE = ROOT / "digest"
-SHARED = {"models", "errors", "text", "urls"}
-"""Modules every room may import: the typed values, the errors, shared text utilities."""
+SHARED = {"models", "errors", "text", "urls", "files"}
+"""Modules every room may import: the typed values, the errors, shared text utilities,
+atomic writes and locks."""
 STAGES = {"collect", "extract", "summarize", "compose", "render", "publish", "send", "subscribers"}
 ALLOWED: dict[str, set[str]] = {
     **{name: set() for name in SHARED},

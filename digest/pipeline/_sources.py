@@ -11,8 +11,6 @@ would take in, and records nothing.
 from __future__ import annotations
 
 import logging
-import os
-import tempfile
 import tomllib
 from collections.abc import Iterable
 from contextlib import ExitStack
@@ -24,10 +22,12 @@ from typing import Any
 import tomlkit
 from tomlkit.exceptions import TOMLKitError
 
-from ..collect import gather, http_client, is_http_url, policy_for, read_opml
-from ..config import Settings, SourceSettings
+from ..collect import OpmlFeed, gather, http_client, is_http_url, policy_for, read_opml
+from ..config import ListSettings, Settings, SourceSettings
 from ..errors import ConfigError
+from ..files import atomic_write
 from ..state import FetchStatus
+from ..subscribers import edit_lock
 from ..urls import canonical_url
 from ._newness import Newness
 from ._state import has_store, open_store
@@ -36,7 +36,7 @@ log = logging.getLogger(__package__)
 
 
 @dataclass(frozen=True, slots=True)
-class ImportReport:
+class OpmlImport:
     """What `import_opml` did: the names added and each skipped feed with the reason."""
 
     list_name: str
@@ -66,11 +66,24 @@ class SourceProbe:
     in: not sent, not too old, not in its baseline; before the edition's max_items."""
 
 
-def import_opml(settings: Settings, opml_path: Path, list_name: str | None) -> ImportReport:
-    """Append the OPML file's feeds to a list in the config; skip those it already has."""
+def import_opml(settings: Settings, opml_path: Path, list_name: str | None) -> OpmlImport:
+    """Append the OPML file's feeds to a list in the config; skip those it already has.
+
+    The config is read and written under its edit lock, as subscriber edits and the
+    unsubscribe endpoint write it too.
+    """
     item = settings.one_list(list_name)
     feeds = read_opml(opml_path)
-    config_path = settings.config_path
+    with edit_lock(settings.config_path):
+        report = _append_feeds(settings.config_path, item, feeds)
+    log.info(
+        "imported %d feeds into %s, skipped %d", len(report.added), item.name, len(report.skipped)
+    )
+    return report
+
+
+def _append_feeds(config_path: Path, item: ListSettings, feeds: Iterable[OpmlFeed]) -> OpmlImport:
+    """Add the feeds the list lacks as [[lists.NAME.sources]] tables of the config."""
     try:
         text = config_path.read_text(encoding="utf-8")
         document = tomlkit.parse(text)
@@ -115,9 +128,8 @@ def import_opml(settings: Settings, opml_path: Path, list_name: str | None) -> I
             if not is_new:  # a blank line after each table, as the others are written
                 source.add(tomlkit.nl())
             sources.append(source)
-        _write_atomically(config_path, tomlkit.dumps(document))
-    log.info("imported %d feeds into %s, skipped %d", len(added), item.name, len(skipped))
-    return ImportReport(item.name, tuple(added), tuple(skipped))
+        _write_config(config_path, tomlkit.dumps(document))
+    return OpmlImport(item.name, tuple(added), tuple(skipped))
 
 
 def list_sources(settings: Settings, list_name: str | None = None) -> tuple[SourceLine, ...]:
@@ -196,22 +208,11 @@ def _host(url: str) -> str:
         return url
 
 
-def _write_atomically(path: Path, text: str) -> None:
-    """Replace path with text in one step, keeping the file's permissions."""
+def _write_config(path: Path, text: str) -> None:
+    """Replace the config with text in one step (keeping its mode), if it still loads."""
     tomllib.loads(text)  # never write a file that would not load
     try:
-        mode = path.stat().st_mode & 0o777
-        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-        try:
-            with os.fdopen(handle, "w", encoding="utf-8") as stream:
-                stream.write(text)
-                stream.flush()
-                os.fsync(stream.fileno())
-            os.chmod(temporary, mode)
-            os.replace(temporary, path)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
+        atomic_write(path, text.encode("utf-8"))
     except OSError as exc:
         raise ConfigError(
             f"{path}: cannot write the config: {exc.strerror}.",

@@ -19,8 +19,6 @@ from __future__ import annotations
 import html
 import json
 import logging
-import os
-import tempfile
 from dataclasses import dataclass
 from datetime import datetime
 from email.utils import parseaddr
@@ -32,6 +30,7 @@ import jinja2
 
 from ..config import ListSettings, Settings
 from ..errors import ConfigError
+from ..files import atomic_write
 from ..models import Edition, EditionLinks
 
 log = logging.getLogger(__package__)
@@ -113,12 +112,12 @@ def write_archive(
     )
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        _write(folder / name, page)
+        atomic_write(folder / name, page.encode("utf-8"))
         entries = [e for e in _read_manifest(folder) if e.page != name]
         entries = sorted([*entries, entry], key=lambda e: (_instant(e.created), e.page))[::-1]
-        _write(folder / _MANIFEST, _manifest(entries))
-        _write(folder / "index.html", _index(entries, settings, list_settings))
-        _write(folder / "feed.xml", _feed(entries, settings, list_settings))
+        atomic_write(folder / _MANIFEST, _manifest(entries).encode("utf-8"))
+        atomic_write(folder / "index.html", _index(entries, settings, list_settings).encode())
+        atomic_write(folder / "feed.xml", _feed(entries, settings, list_settings).encode())
     except OSError as exc:
         raise ConfigError(
             f"archive_dir: cannot write {folder}: {exc.strerror or exc}.",
@@ -130,21 +129,6 @@ def write_archive(
 
 def _instant(created: str) -> datetime:
     return datetime.fromisoformat(created)
-
-
-def _write(path: Path, text: str) -> None:
-    """Replace path with text atomically: readers see the old file or the new, never half."""
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
-            stream.write(text)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.chmod(temporary, 0o644)  # mkstemp makes 0600; a web server must read it
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 def _read_manifest(folder: Path) -> list[ArchivedEdition]:

@@ -2,7 +2,8 @@
 
 Subscribers are read from the config, CSV and TOML files, checked entry by entry
 (`entries`, `iter_subscribers`), and edited in place, atomically and under a lock
-(`add`, `remove`, `set_status`, `import_csv`, `export`). Unsubscribe links carry an
+(`add`, `remove`, `set_status`, `import_csv`, `export`); `edit_lock` is the lock of
+the config and its subscriber files, for whoever else edits the config. Unsubscribe links carry an
 HMAC token (`unsubscribe_url`, `signing_key`); `UnsubscribeApp` answers them.
 """
 
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 from ._edits import Change, add, export, remove, set_status
 from ._endpoint import EndpointServer, UnsubscribeApp
+from ._files import edit_lock
 from ._import import ImportReport, import_csv
 from ._subscribers import (
     SubscriberEntry,
@@ -29,6 +31,7 @@ __all__ = [
     "SubscriberProblem",
     "UnsubscribeApp",
     "add",
+    "edit_lock",
     "entries",
     "export",
     "import_csv",

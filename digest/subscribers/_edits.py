@@ -19,7 +19,7 @@ from typing import TextIO
 from ..config import ListSettings, Settings
 from ..errors import ConfigError
 from ..models import Subscriber, SubscriberStatus
-from ._files import SubscriberFile, atomic_write, cell, edit_lock, find, open_file
+from ._files import SubscriberFile, cell, edit_lock, find, open_file, write
 from ._subscribers import FIELDS, SubscriberEntry, entries, subscriber_from
 from ._toml import Values
 
@@ -143,7 +143,7 @@ def editing(
         for file in files:
             data = file.render()
             if data != file.original:
-                atomic_write(file.path, data)
+                write(file.path, data)
                 log.info("wrote %s", file.path)
 
 

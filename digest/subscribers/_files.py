@@ -10,17 +10,14 @@ lose each other's change.
 from __future__ import annotations
 
 import csv
-import fcntl
 import io
-import os
-import tempfile
-import threading
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Protocol
 
 from ..errors import ConfigError
+from ..files import atomic_write, lock
 from ._subscribers import CSV_FIELDS, CommentedLines, normal_field
 from ._toml import TomlFile, Values, apply_changes
 
@@ -47,56 +44,26 @@ class SubscriberFile(Protocol):
         """The new content of the file."""
 
 
-_THREAD_LOCKS: dict[Path, threading.Lock] = {}
-_THREAD_LOCKS_GUARD = threading.Lock()
-
-
 @contextmanager
 def edit_lock(config_path: Path) -> Iterator[None]:
-    """Hold the lock that every edit of this config's subscriber files takes.
+    """Hold the lock that every edit of this config and its subscriber files takes.
 
-    An fcntl lock on a hidden file beside the config excludes other processes; fcntl
-    locks belong to a process, so a thread lock excludes the process's other threads.
+    A hidden file beside the config (``.digest.toml.lock``), locked against other
+    processes and threads (`digest.files.lock`), waiting for whoever holds it.
     """
     lock_path = config_path.with_name(f".{config_path.name}.lock")
-    with _THREAD_LOCKS_GUARD:
-        thread_lock = _THREAD_LOCKS.setdefault(lock_path.resolve(), threading.Lock())
-    with thread_lock:
+    with ExitStack() as stack:
         try:
-            handle = lock_path.open("a")
+            stack.enter_context(lock(lock_path))
         except OSError as exc:
             raise ConfigError(f"{lock_path}: cannot open the edit lock: {exc.strerror}.") from exc
-        with handle:
-            fcntl.lockf(handle, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.lockf(handle, fcntl.LOCK_UN)
+        yield
 
 
-def atomic_write(path: Path, data: bytes) -> None:
+def write(path: Path, data: bytes) -> None:
     """Replace a file's content all at once: a crash leaves the old file or the new one."""
     try:
-        mode = path.stat().st_mode & 0o7777
-    except FileNotFoundError:
-        mode = 0o644
-    try:
-        fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.chmod(temp, mode)
-            os.replace(temp, path)
-        except BaseException:
-            Path(temp).unlink(missing_ok=True)
-            raise
-        directory = os.open(path.parent, os.O_RDONLY)
-        try:
-            os.fsync(directory)
-        finally:
-            os.close(directory)
+        atomic_write(path, data)
     except OSError as exc:
         raise ConfigError(f"{path}: cannot write the file: {exc.strerror}.") from exc
 

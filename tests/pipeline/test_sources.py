@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import stat
+import threading
 from contextlib import closing
 from datetime import UTC, datetime
 from pathlib import Path
@@ -14,7 +15,8 @@ from click.testing import CliRunner, Result
 
 from digest.cli import cli
 from digest.config._load import load_settings
-from digest.pipeline import run
+from digest.pipeline import import_opml, run
+from digest.subscribers import edit_lock
 from tests.feed_helpers import FeedServer, Reply
 
 NOW = datetime(2026, 11, 27, 6, 0, tzinfo=UTC)
@@ -115,13 +117,32 @@ def test_import_appends_new_feeds_and_keeps_the_file_as_written(
     ]
     assert weekly.sources == ()
     assert stat.S_IMODE(config.stat().st_mode) == 0o640
-    assert sorted(os.listdir(tmp_path)) == ["digest.toml", "feeds.opml"]  # no temporary left
+    left = sorted(os.listdir(tmp_path))
+    assert left == [".digest.toml.lock", "digest.toml", "feeds.opml"]  # no temporary left
 
     again = invoke(
         "sources", "import", str(opml(tmp_path)), "--list", "daily", "--config", str(config)
     )
     assert again.output.endswith("daily: 0 added, 6 skipped.\n")
     assert config.read_text(encoding="utf-8") == text
+
+
+def test_import_waits_for_the_edit_lock_of_the_config(tmp_path: Path, config: Path) -> None:
+    settings = load_settings(config, environ={})
+    feeds = opml(tmp_path)
+    done = threading.Event()
+
+    def importing() -> None:
+        import_opml(settings, feeds, "daily")
+        done.set()
+
+    with edit_lock(config):  # as a subscriber edit or the unsubscribe endpoint holds it
+        worker = threading.Thread(target=importing)
+        worker.start()
+        assert not done.wait(0.3)
+        assert config.read_text(encoding="utf-8") == CONFIG
+    worker.join(10)
+    assert done.is_set() and 'name = "City Hall"' in config.read_text(encoding="utf-8")
 
 
 def test_import_into_a_list_without_sources(tmp_path: Path, config: Path) -> None:
