@@ -9,6 +9,7 @@ import subprocess
 import sys
 import textwrap
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -105,7 +106,8 @@ def test_the_lock_excludes_another_process(tmp_path):
             got = threading.Event()
             waiter = threading.Thread(target=lambda: _take(path, got))
             waiter.start()
-            assert not got.wait(0.3)  # it waits for the other process
+            time.sleep(0.3)  # a timed Event.wait never times out under libfaketime
+            assert not got.is_set()  # it waits for the other process
             holder.stdin.close()  # the holder reads to the end, lets go, exits
             waiter.join(timeout=10)
             assert got.is_set()
@@ -137,7 +139,8 @@ def test_the_lock_excludes_another_thread_and_is_released_after_an_error(tmp_pat
         pass  # pragma: no cover - the lock is held
     second = threading.Thread(target=lambda: _take(path, got))
     second.start()
-    assert not got.wait(0.3)  # it waits for the first thread
+    time.sleep(0.3)  # a timed Event.wait never times out under libfaketime
+    assert not got.is_set()  # it waits for the first thread
     release.set()
     first.join(10)
     second.join(10)
