@@ -197,15 +197,23 @@ class CollectSettings(_Model):
 
 
 class SubscriberSettings(_Model):
-    """One subscriber of a list, written inline in the config."""
+    """One subscriber of a list, written inline in the config.
+
+    Only its keys and their TOML types are checked here. Its values (the address, status,
+    format, max_items, time zone) are checked where CSV and TOML file entries are, by
+    `digest.subscribers`: one rule for every entry, and a bad entry is skipped and named
+    by runs and refused by `digest check`, never the whole config.
+    """
 
     email: str
     name: str = ""
-    status: Literal["active", "paused", "unsubscribed"] = "active"
+    status: str = "active"
+    """active, paused or unsubscribed."""
     topics: tuple[str, ...] = ()
     """Keywords or source names to include; a leading - excludes instead."""
-    max_items: int | None = Field(default=None, ge=1)
-    format: Literal["html", "text"] = "html"
+    max_items: int | None = None
+    format: str = "html"
+    """html or text."""
     timezone: str | None = None
 
 

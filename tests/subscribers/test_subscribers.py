@@ -127,6 +127,29 @@ def test_inline_entries_report_the_config_line(tmp_path):
     assert "invalid email 'grace@@example.org'" in problem.message
 
 
+def test_inline_values_are_checked_by_the_same_rule_as_file_entries(tmp_path):
+    settings = configured(tmp_path)
+    config = settings.config_path
+    text = config.read_text(encoding="utf-8").replace(
+        'format = "text"\ntimezone = "America/New_York"',
+        'format = "pdf"\ntimezone = "Mars/Base"\nstatus = "gone"\nmax_items = 0',
+    )
+    config.write_text(text, encoding="utf-8")
+    settings = load_settings(config, environ={})  # one bad entry never refuses the config
+
+    (problem,) = check_subscribers(daily(settings), config_path=config)
+
+    line = text.splitlines().index('email = "grace@example.org"')  # header is one above
+    assert str(problem) == (
+        f"{config}:{line} [lists.daily.subscribers.1]: grace@example.org: status 'gone' is not "
+        "one of active, paused, unsubscribed; format 'pdf' is not html or text; max_items must "
+        "be a whole number of at least 1, got 0; timezone 'Mars/Base' is not an IANA name like "
+        "'Europe/Berlin'; correct it"
+    )
+    assert "grace@example.org" not in [s.email for s in iter_subscribers(daily(settings))]
+    assert "ada@example.org" in [s.email for s in iter_subscribers(daily(settings))]
+
+
 def test_toml_subscriber_file(tmp_path):
     settings = configured(
         tmp_path,
