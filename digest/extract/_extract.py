@@ -25,6 +25,7 @@ from ..models import Article, BodyFormat, RawArticle
 from ..text import detect_language
 from ._clean import Block, clean_text, is_furniture
 from ._comments import drop_comment_nodes, drop_comments
+from ._lead import Layout
 from ._links import without_link_lines
 from ._threads import drop_threads
 from ._vote import Kind, Part, vote
@@ -142,7 +143,9 @@ def _page_blocks(html: str, url: str | None) -> tuple[str, list[Block]]:
     if not parts:
         return title, _plain_blocks(second) if second is not None else []
     if second is not None:
-        parts = vote(parts, second.text_content())
+        # The page as it was, parsed again only if a lead paragraph is in question.
+        layout = Layout(lambda: _parse(html))
+        parts = vote(parts, second.text_content(), layout.is_lead)
     parts = [part for part in parts if not is_furniture(part.text)]
     return title, _as_blocks(drop_comments(parts))
 

@@ -7,7 +7,8 @@ page) picks one content node and is precise there, but misses parts that sit out
 that node (a lead paragraph, embedded posts). So trafilatura's blocks are kept when the
 second text confirms them (most of their word 3-grams occur in it), and so are the
 headings, paragraphs and quotes that lie between confirmed blocks; rows of layout tables
-and anything outside the confirmed span go. When the two disagree about what the
+and anything outside the confirmed span go, but for lead paragraphs just before it in a
+section of the article's own (`_lead`). When the two disagree about what the
 article is, one of them failed and the vote would only cut: trafilatura's text stands.
 So it does when the second text is a sidebar: it confirms far less prose than it leaves.
 
@@ -19,11 +20,11 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-__all__ = ["Kind", "Part", "vote"]
+__all__ = ["IsLead", "Kind", "Part", "vote"]
 
 Kind = Literal["paragraph", "heading", "item", "row", "quote"]
 
@@ -44,6 +45,12 @@ _SIDEBAR_RATIO = 2.0
 # Sentences end in a stop (or a closing quote after one); a block of several is trimmed
 # sentence by sentence, since a table cell may hold an article and its sidebar together.
 _SENTENCE_BREAK = re.compile(r"(?<=[.!?\u2026\u3002\uff01\uff1f\"\u201d\u00bb])\s+")
+# A lead paragraph ends like a sentence (a caption's credit, a link line's title does not).
+_SENTENCE_END = re.compile(r"[.!?\u2026\u3002\uff01\uff1f][\"'\u201d\u2019\u00bb)\]]*$")
+
+# Whether a block (its text) lies in a section of the article beside the first confirmed
+# block (its text): `_lead.Layout.is_lead`.
+IsLead = Callable[[str, str], bool]
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,8 +61,13 @@ class Part:
     kind: Kind
 
 
-def vote(parts: Sequence[Part], second: str) -> list[Part]:
-    """trafilatura's blocks that the second extractor's text confirms (see the module doc)."""
+def vote(parts: Sequence[Part], second: str, is_lead: IsLead | None = None) -> list[Part]:
+    """trafilatura's blocks that the second extractor's text confirms (see the module doc).
+
+    The paragraphs just before the first confirmed block stay too when they are prose
+    that `is_lead` places in a section of the article beside the first confirmed block:
+    its lead, which the second extractor missed because it sits in a block of its own.
+    """
     second_tokens = _TOKEN.findall(second)
     first_tokens = [t for part in parts for t in _TOKEN.findall(part.text)]
     if not second_tokens or not first_tokens:
@@ -69,15 +81,36 @@ def vote(parts: Sequence[Part], second: str) -> list[Part]:
     if not chosen or _is_sidebar(parts, confirmed):
         return list(parts)
     first, last = chosen[0], chosen[-1]
+    lead = first
+    if is_lead is not None:
+        while (
+            lead > 0
+            and _is_prose(parts[lead - 1])
+            and is_lead(parts[lead - 1].text, parts[first].text)
+        ):
+            lead -= 1
     kept: list[Part] = []
     for i, part in enumerate(parts):
         if confirmed[i]:
             kept.append(Part(_confirmed_sentences(part.text, grams), part.kind))
-        elif (first < i < last and part.kind != "row") or (i > last and part.kind == "quote"):
+        elif (
+            lead <= i < first
+            or (first < i < last and part.kind != "row")
+            or (i > last and part.kind == "quote")
+        ):
             # Inside the article: its sub-headings, short lines and embedded posts, which
             # readability drops; after it, embedded posts (quotes) that close an article.
             kept.append(part)
     return kept
+
+
+def _is_prose(part: Part) -> bool:
+    """True for a paragraph of whole sentences (not a heading, a caption's credit, a row)."""
+    return (
+        part.kind == "paragraph"
+        and len(_TOKEN.findall(part.text)) >= _PROSE_WORDS
+        and bool(_SENTENCE_END.search(part.text))
+    )
 
 
 def _is_sidebar(parts: Sequence[Part], confirmed: Sequence[bool]) -> bool:
