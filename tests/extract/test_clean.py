@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import textwrap
+
 import pytest
 
 from digest.extract._clean import clean_text, is_furniture
@@ -82,17 +84,7 @@ def test_a_text_without_prose_keeps_all_but_its_furniture() -> None:
 
 
 def test_hard_wrapped_paragraphs_are_joined_before_they_are_judged() -> None:
-    def wrapped(text: str, width: int = 60) -> str:
-        rows, row = [], ""
-        for word in text.split():
-            if row and len(row) + 1 + len(word) > width:
-                rows.append(row)
-                row = word
-            else:
-                row = f"{row} {word}".strip()
-        return "\n".join([*rows, row])
-
-    found = clean_text(page(*(wrapped(p) for p in (LEAD, SECOND, THIRD, FOURTH))))
+    found = clean_text(page(*(textwrap.fill(p, 60) for p in (LEAD, SECOND, THIRD, FOURTH))))
 
     assert [text for text, _ in found.blocks] == [LEAD, SECOND, THIRD, FOURTH]
 
