@@ -6,11 +6,15 @@ import logging
 from datetime import UTC, datetime
 from pathlib import Path
 
+import lxml.html
 import pytest
+from lxml import etree
 
-from digest.extract._extract import Extracted, extract, main_text
+from digest.extract._extract import Extracted, _parse, extract, main_text
 from digest.models import BodyFormat, RawArticle
 from digest.text import detect_language
+
+from . import pages
 
 SAMPLE = "samples/000_f5ad79b2fe2ac392.txt"
 SAMPLE_TITLE = (
@@ -384,3 +388,20 @@ def test_a_short_sentence_about_copyright_or_cookies_is_not_furniture() -> None:
     )
     paragraphs = main_text(page, "html").text.split("\n\n")
     assert all(sentence in paragraphs for sentence in sentences)
+
+
+def test_a_page_inside_a_form_keeps_its_article_and_parses_to_html_elements() -> None:
+    # ASP.NET pages wrap everything in one <form>; the parser gives plain HtmlElements
+    # (no form-field classes), which trafilatura and readability handle alike.
+    article = "".join(f"<p>{p}</p>" for p in pages.ARTICLE)
+    page = (
+        '<!DOCTYPE html><html><head><title>Tram plan</title></head><body><form id="aspnetForm">'
+        f'<input type="hidden" name="state" value="x"><div id="story">{article}</div>'
+        '<select name="s"><option>One</option></select><textarea>Note</textarea></form>'
+        "</body></html>"
+    )
+    tree = _parse(page)
+    assert tree is not None
+    assert {type(e) for e in tree.iter(etree.Element)} == {lxml.html.HtmlElement}
+    text = main_text(page, "html").text
+    assert [p for p in pages.ARTICLE if p not in text] == []
