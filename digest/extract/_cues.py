@@ -55,7 +55,7 @@ _LABEL_WORDS = re.compile(_LABEL_STEMS, re.IGNORECASE)
 _ATTRIBUTE_WORDS = re.compile(
     rf"(?P<label>{_LABEL_STEMS})|(?P<name>author|user|nick|poster|\bfn\b)|(?P<time>date|time)"
 )
-_USER_LINKS = ("/u/", "user", "member", "profile", "people/", "/author/")
+_USER_LINKS = re.compile("/u/|user|member|profile|people/|/author/")
 # Reply and permalink links, in the languages of most comment systems.
 _ACTION_WORDS = re.compile(
     r"""^\W*(
@@ -184,7 +184,7 @@ def _tag_cues(element: lxml.html.HtmlElement, tag: str) -> int:
         if "ugc" in rel:
             cues |= LABEL
         href = element.get("href") or ""
-        if "author" in rel or any(part in href for part in _USER_LINKS):
+        if "author" in rel or _USER_LINKS.search(href):
             cues |= NAME
     if _is_action(element):
         cues |= ACTION

@@ -114,21 +114,25 @@ class _Page:
         self._tree = tree
         self._start: dict[lxml.html.HtmlElement, float] = {}
         self._end: dict[lxml.html.HtmlElement, float] = {}
-        stack = [0]
-        walk = etree.iterwalk(tree, events=("start", "end"))
-        for event, element in walk:
-            if event == "start":
-                tag = element.tag
-                if tag in _UNSEEN or not isinstance(tag, str):
-                    walk.skip_subtree()
-                    stack.append(0)
-                else:
-                    stack.append(own_cues(element))
+        # One pass in C over the elements (no comments, no PIs); what no reader sees is
+        # skipped; an element's cues are credited to its ancestors, up to the first that
+        # has them all already (so are all above it).
+        unseen: set[lxml.html.HtmlElement] = set()
+        for element in tree.iter(*_UNSEEN):
+            if element not in unseen:
+                unseen.update(element.iter())
+        cues = self.cues
+        for element in tree.iter(etree.Element):
+            if element in unseen:
                 continue
-            cues = stack.pop()
-            if cues:
-                self.cues[element] = cues
-                stack[-1] |= cues
+            own = own_cues(element)
+            node: lxml.html.HtmlElement | None = element
+            while own and node is not None:
+                have = cues.get(node, 0)
+                if have | own == have:
+                    break
+                cues[node] = have | own
+                node = node.getparent()
 
     def before(self, element: lxml.html.HtmlElement) -> float:
         """Words of prose before an element, in document order."""

@@ -69,16 +69,17 @@ def vote(parts: Sequence[Part], second: str, is_lead: IsLead | None = None) -> l
     its lead, which the second extractor missed because it sits in a block of its own.
     """
     second_tokens = _TOKEN.findall(second)
-    first_tokens = [t for part in parts for t in _TOKEN.findall(part.text)]
+    tokens = [_TOKEN.findall(part.text) for part in parts]
+    first_tokens = [t for part_tokens in tokens for t in part_tokens]
     if not second_tokens or not first_tokens:
         return list(parts)
     common = sum((Counter(first_tokens) & Counter(second_tokens)).values())
     if common < _AGREEMENT * len(second_tokens) or common < _MIN_COVER * len(first_tokens):
         return list(parts)
     grams = _grams(second_tokens)
-    confirmed = [_is_confirmed(part.text, grams) for part in parts]
+    confirmed = [_is_confirmed(part_tokens, grams) for part_tokens in tokens]
     chosen = [i for i, is_confirmed in enumerate(confirmed) if is_confirmed]
-    if not chosen or _is_sidebar(parts, confirmed):
+    if not chosen or _is_sidebar([len(t) for t in tokens], confirmed):
         return list(parts)
     first, last = chosen[0], chosen[-1]
     lead = first
@@ -113,11 +114,11 @@ def _is_prose(part: Part) -> bool:
     )
 
 
-def _is_sidebar(parts: Sequence[Part], confirmed: Sequence[bool]) -> bool:
-    """True when the second extractor confirmed far less of the prose than it left out:
-    it took a box of short promotions for the article, and trafilatura's text stands."""
-    prose = [len(_TOKEN.findall(part.text)) for part in parts]
-    prose = [n if n >= _PROSE_WORDS else 0 for n in prose]
+def _is_sidebar(words: Sequence[int], confirmed: Sequence[bool]) -> bool:
+    """True when the second extractor confirmed far less of the prose than it left out
+    (the parts' word counts): it took a box of short promotions for the article, and
+    trafilatura's text stands."""
+    prose = [n if n >= _PROSE_WORDS else 0 for n in words]
     kept = sum(n for n, c in zip(prose, confirmed, strict=True) if c)
     left = sum(prose) - kept
     return left > _SIDEBAR_RATIO * kept
@@ -127,21 +128,21 @@ def _grams(tokens: Sequence[str]) -> set[tuple[str, ...]]:
     """The word n-grams of a token sequence (the whole sequence when it is shorter)."""
     if len(tokens) <= _GRAM:
         return {tuple(tokens)}
-    return {tuple(tokens[i : i + _GRAM]) for i in range(len(tokens) - _GRAM + 1)}
+    return set(zip(*(tokens[i:] for i in range(_GRAM)), strict=False))
 
 
-def _share_in(text: str, grams: set[tuple[str, ...]]) -> float | None:
-    """Share of a text's 3-grams found in the grams; None for a text too short to tell."""
-    tokens = _TOKEN.findall(text)
+def _share_in(tokens: Sequence[str], grams: set[tuple[str, ...]]) -> float | None:
+    """Share of a text's 3-grams (of its tokens) found in the grams; None for a text too
+    short to tell."""
     if len(tokens) < _GRAM:
         return None
     own = _grams(tokens)
     return len(own & grams) / len(own)
 
 
-def _is_confirmed(text: str, grams: set[tuple[str, ...]]) -> bool:
-    """True when most of a block's 3-grams occur in the second text."""
-    share = _share_in(text, grams)
+def _is_confirmed(tokens: Sequence[str], grams: set[tuple[str, ...]]) -> bool:
+    """True when most of a block's 3-grams (of its tokens) occur in the second text."""
+    share = _share_in(tokens, grams)
     return share is not None and share >= _CONFIRMED_SHARE
 
 
@@ -152,7 +153,7 @@ def _confirmed_sentences(text: str, grams: set[tuple[str, ...]]) -> str:
         return text
     kept = []
     for sentence in sentences:
-        share = _share_in(sentence, grams)
+        share = _share_in(_TOKEN.findall(sentence), grams)
         if share is None or share >= _CONFIRMED_SHARE:
             kept.append(sentence)
     return " ".join(kept) or text
