@@ -22,6 +22,7 @@ import feedparser
 
 from ..errors import SourceError
 from ..models import BodyFormat
+from ._salvage import core_document
 
 log = logging.getLogger(__package__)
 
@@ -146,6 +147,7 @@ def parse_feed(
     # that text/xml without a charset is US-ASCII would make them unreadable.
     return _parse_xml_feed(
         data,
+        where,
         content_type=content_type,
         charset=charset,
         base=base,
@@ -166,7 +168,13 @@ def _is_wide_xml(head: bytes) -> bool:
 
 
 def _parse_xml_feed(
-    data: bytes, *, content_type: str, charset: str | None, base: str, is_sniffed: bool = False
+    data: bytes,
+    where: str,
+    *,
+    content_type: str,
+    charset: str | None,
+    base: str,
+    is_sniffed: bool = False,
 ) -> Feed:
     """RSS or Atom through feedparser; the only place feedparser's untyped values are read.
 
@@ -177,8 +185,7 @@ def _parse_xml_feed(
     headers = {}
     if content_type and not is_sniffed:  # feedparser follows RFC 3023 for text/xml
         headers["content-type"] = content_type + (f"; charset={charset}" if charset else "")
-    # Bytes, never a str: given a str, feedparser would open URLs and files itself.
-    parsed: Any = feedparser.parse(bytes(data), response_headers=headers)
+    parsed = _feedparser(data, where, headers)
     problem = parsed.get("bozo_exception") if parsed.get("bozo") else None
     lowered = data[:1024].lower()
     base = base or _home(_str((parsed.get("feed") or {}).get("link")))
@@ -193,6 +200,32 @@ def _parse_xml_feed(
         or b"<html" in lowered,
         entries=tuple(entries),
     )
+
+
+_FEEDPARSER_BUGS = (ValueError, TypeError, KeyError, IndexError, AttributeError)
+"""What feedparser raises on markup it mishandles (its own bugs), rather than a bozo flag."""
+
+
+def _feedparser(data: bytes, where: str, headers: dict[str, str]) -> Any:
+    """feedparser's result; when feedparser itself fails, its result on the core elements."""
+    try:
+        # Bytes, never a str: given a str, feedparser would open URLs and files itself.
+        return feedparser.parse(bytes(data), response_headers=headers)
+    except _FEEDPARSER_BUGS as exc:
+        core = core_document(data)
+        log.warning("%s: feedparser failed (%r); reading its entries' core elements", where, exc)
+        if core is None:
+            raise SourceError(
+                f"{where}: the feed parser failed ({exc!r}) and the feed is not XML",
+                hint="check the feed with a feed validator, or tell the site owner",
+            ) from exc
+        try:
+            return feedparser.parse(core)
+        except _FEEDPARSER_BUGS as again:
+            raise SourceError(
+                f"{where}: the feed parser failed: {again!r}",
+                hint="check the feed with a feed validator, or tell the site owner",
+            ) from again
 
 
 def _home(link: str) -> str:
@@ -255,9 +288,12 @@ def _parse_json_feed(data: bytes, where: str, *, base: str) -> Feed:
             f"{where}: cannot parse the JSON feed: {exc}",
             hint="check the feed with a JSON Feed validator, or tell the site owner",
         ) from exc
+    # The version is optional here, as for feedparser: feeds leave it out, and an object
+    # with an "items" list and no other version is read as a JSON Feed.
+    version = document.get("version") if isinstance(document, dict) else None
     if not (
         isinstance(document, dict)
-        and _str(document.get("version")).startswith("https://jsonfeed.org/version/")
+        and (version is None or _str(version).startswith("https://jsonfeed.org/version/"))
         and isinstance(document.get("items"), list)
     ):
         raise SourceError(

@@ -182,3 +182,47 @@ def test_an_empty_entry_of_a_well_formed_feed_is_kept_for_the_report(
     url = feed_server.serve_feed("/feed", rss(items))
     articles = run(feed(url), client)
     assert sorted(a.title for a in articles) == ["", "Real"]
+
+
+@pytest.mark.parametrize(
+    "odd",
+    [
+        "<textInput><name>q</name><link>https://example.org/s</link></textInput>",  # KeyError
+        '<georss:where xmlns:georss="http://www.georss.org/georss" '
+        'xmlns:gml="http://www.opengis.net/gml"><gml:Point srsName="urn:ogc:def:crs:EPSG::x">'
+        "<gml:pos>1 2</gml:pos></gml:Point></georss:where>",  # ValueError
+    ],
+)
+def test_entries_survive_markup_that_feedparser_itself_fails_on(
+    feed_server: FeedServer, client: httpx.Client, odd: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    # feedparser raises on these (its own bugs), which lost the whole feed as "failed".
+    items = (
+        f"<item><title>Odd one</title><link>https://example.org/o</link>{odd}</item>"
+        + ITEM.format(title="Plain one", link="https://example.org/p", guid="p")
+    )
+    url = feed_server.serve_feed("/feed", rss(items))
+    articles = run(feed(url), client)
+    assert [(a.title, a.url) for a in articles] == [
+        ("Odd one", "https://example.org/o"),
+        ("Plain one", "https://example.org/p"),
+    ]
+    assert "feedparser failed" in caplog.text and "core elements" in caplog.text
+
+
+def test_a_json_feed_without_a_version_is_read(
+    feed_server: FeedServer, client: httpx.Client
+) -> None:
+    # feedparser reads these as JSON Feeds too (its own JSON test files have no version).
+    document = {"items": [{"id": 1, "url": "https://example.org/n", "title": "No version"}]}
+    url = feed_server.serve_feed("/feed", json.dumps(document), "application/json")
+    assert [a.title for a in run(feed(url), client)] == ["No version"]
+
+
+def test_json_of_another_kind_is_still_refused(
+    feed_server: FeedServer, client: httpx.Client
+) -> None:
+    document = {"version": "2.0", "items": [{"id": 1, "title": "Not a feed"}]}
+    url = feed_server.serve_feed("/feed", json.dumps(document), "application/json")
+    with pytest.raises(Exception, match="this is JSON but not a JSON Feed"):
+        run(feed(url), client)
