@@ -6,7 +6,8 @@ DIR holds feed files (``*.xml *.rss *.atom *.rdf *.json``, in any folders: e.g. 
 feedparser's test corpus and of rss2email's test feeds). Nothing is shipped with the
 project: without DIR the script says so and stops (CI runs it on nothing). Each file
 becomes two lists of a temporary config, each with the file as its one source: once
-served from a loopback HTTP server with the content type its extension implies, once
+served from a loopback HTTP server with the content type its extension implies (or
+that a ``Header: Content-type: …`` line of a feedparser test names), once
 as a local file. One `digest -v run` (a subprocess, with $DIGEST_NOW fixed) writes every
 edition to a Maildir; the script then counts, per file and source kind:
 
@@ -58,6 +59,7 @@ RULE = re.compile(r"^-{20,}$|^={20,}$|^_{20,}$", re.MULTILINE)
 LEFT_OUT = re.compile(
     r"^  left out \((?P<reason>[^):]+)(?::[^)]*)?\): (?P<name>.*) \[(?P<source>[^\]]+)\]$"
 )
+HEADER = re.compile(rb"^Header:\s*Content-type:\s*(.+)$", re.MULTILINE | re.IGNORECASE)
 FAILED = re.compile(r"source '(?P<source>[^']+)'")
 
 
@@ -110,6 +112,8 @@ def write_config(work: Path, cases: list[Case], server: FeedServer) -> Path:
     for number, case in enumerate(cases):
         data = case.path.read_bytes()
         content_type = SUFFIXES[case.path.suffix.lower()]
+        if header := HEADER.search(data[:2048]):  # feedparser's tests name their own
+            content_type = header[1].decode("ascii", "replace").strip()
         served = server.serve(
             f"/{number}{case.path.suffix}", Reply(body=data, headers={"Content-Type": content_type})
         )
