@@ -274,11 +274,14 @@ def check_subjects(corpus: Path, cases: list[Case]) -> None:
         group = [c for c in cases if c.path.parent == folder]
         for kind in ("http", "file"):
             mail = squash(" ".join(c.text.get(kind, "") for c in group))
-            titles = sum(squash(subject) in mail for subject, _ in pairs)
-            links = sum(squash(link) in mail for _, link in pairs)
+            subjects = {squash(subject) for subject, _ in pairs}
+            linked = {squash(link) for _, link in pairs if link}
+            titles = sum(subject in mail for subject in subjects)
+            links = sum(link in mail for link in linked)
             missing = [s for s, _ in pairs if squash(s) not in mail]
-            print(f"rss2email {folder.relative_to(corpus)} ({kind}): {len(pairs)} emails, "
-                  f"{titles} subjects and {links} links in digest's email"
+            print(f"rss2email {folder.relative_to(corpus)} ({kind}): {len(pairs)} emails; "
+                  f"{titles} of {len(subjects)} distinct subjects and {links} of {len(linked)} "
+                  "links in digest's email"
                   + (f"; missing: {missing[:5]}" if missing else ""))  # fmt: skip
 
 
