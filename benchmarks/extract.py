@@ -18,7 +18,7 @@ sites it never saw; F1 is printed for all pages, the tuning part and the held-ou
 Metric (the data README's): bags of \\w+ tokens per page → precision and recall; mean
 precision over pages with output, mean recall over all pages, F1 of the two means.
 Time is CPU time per page (time.process_time), the median, and its ratio to trafilatura
-with its defaults measured in the same run.
+with its defaults measured in the same run, the systems taking turns page by page.
 """
 
 from __future__ import annotations
@@ -105,25 +105,38 @@ def is_held_out(row: Row) -> bool:
     return digest[0] % _HELD_OUT_SHARE == 0
 
 
-def run(rows: list[Row], field: str, system: System, verbose: bool) -> tuple[list[Score], float]:
-    """Scores (all pages, tuning part, held-out part) and median CPU ms of a system."""
-    pages, times = [], []
-    for row in rows:
-        started = time.process_time()
-        output = system(row[field], row["url"])
-        times.append(time.process_time() - started)
-        pages.append(_page_scores(output, row["gold"]))
-        if verbose:
-            precision, recall = pages[-1]
-            shown = "-" if precision is None else f"{precision:.2f}"
-            print(f"  P {shown:>4} R {recall:.2f}  {row['id'][:24]:<24} {row['url'][:70]}")
+def run(
+    rows: list[Row], field: str, systems: list[tuple[str, System]], verbose: bool
+) -> list[tuple[str, list[Score], float]]:
+    """Each system's scores (all pages, tuning part, held-out part) and median CPU ms.
+
+    The systems take turns page by page (in an order that rotates), so that a busy spell
+    on the shared machine slows them all alike and the ratios between them hold.
+    """
+    pages: list[list[tuple[float | None, float]]] = [[] for _ in systems]
+    times: list[list[float]] = [[] for _ in systems]
+    for n, row in enumerate(rows):
+        for k in range(len(systems)):
+            i = (n + k) % len(systems)
+            started = time.process_time()
+            output = systems[i][1](row[field], row["url"])
+            times[i].append(time.process_time() - started)
+            pages[i].append(_page_scores(output, row["gold"]))
     held = [is_held_out(row) for row in rows]
-    parts = [
-        _score(pages),
-        _score([page for page, h in zip(pages, held, strict=True) if not h]),
-        _score([page for page, h in zip(pages, held, strict=True) if h]),
-    ]
-    return parts, statistics.median(times) * 1000
+    results = []
+    for (name, _), scores, spent in zip(systems, pages, times, strict=True):
+        if verbose:
+            print(f"{name}:")
+            for (precision, recall), row in zip(scores, rows, strict=True):
+                shown = "-" if precision is None else f"{precision:.2f}"
+                print(f"  P {shown:>4} R {recall:.2f}  {row['id'][:24]:<24} {row['url'][:70]}")
+        parts = [
+            _score(scores),
+            _score([page for page, h in zip(scores, held, strict=True) if not h]),
+            _score([page for page, h in zip(scores, held, strict=True) if h]),
+        ]
+        results.append((name, parts, statistics.median(spent) * 1000))
+    return results
 
 
 def _digest_html(html: str, url: str) -> str:
@@ -209,11 +222,9 @@ def main() -> None:
     runs = [(name, rows, "html", html_systems) for name, rows in html_sets]
     runs.append(("text_dev", text_rows, "text", text_systems))
     for data_name, rows, field, systems in runs:
-        results = []
-        for name, system in systems:
-            if args.verbose:
-                print(f"{data_name} / {name}:")
-            results.append((name, *run(rows, field, system, args.verbose)))
+        if args.verbose:
+            print(f"{data_name}:")
+        results = run(rows, field, systems, args.verbose)
         # The baseline is the second system: trafilatura's defaults, or no cleaning.
         base_ms = results[1][2]
         for name, (every, tune, held), ms in results:

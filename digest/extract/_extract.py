@@ -101,6 +101,7 @@ _UTF8_PARSER.set_element_class_lookup(
         entity=lxml.html.HtmlEntity,
     )
 )
+_CODE = etree.XPath("//script[not(@type='application/ld+json')]|//style")
 # Anything that makes a body HTML rather than text: a tag, a comment, a declaration.
 _MARKUP = re.compile(r"<[A-Za-z/!?]")
 # A whole page declares itself near its start; anything else is a fragment (a feed's body).
@@ -148,6 +149,10 @@ def _page_blocks(html: str, url: str | None) -> tuple[str, list[Block]]:
     drop_threads(tree)
     # trafilatura takes our tree (it copies it) without the markup comments its own parser drops.
     etree.strip_elements(tree, etree.Comment, etree.PI, with_tail=False)
+    # Nor scripts and styles, which every step drops or skips (trafilatura copies the tree
+    # three times before it does); JSON-LD stays: trafilatura reads it (its rescue, forum pages).
+    for element in _CODE(tree):
+        element.drop_tree()
     parts = _trafilatura_parts(tree, url)
     title = _title(tree)
     parts = without_link_lines(parts, tree)

@@ -405,3 +405,19 @@ def test_a_page_inside_a_form_keeps_its_article_and_parses_to_html_elements() ->
     assert {type(e) for e in tree.iter(etree.Element)} == {lxml.html.HtmlElement}
     text = main_text(page, "html").text
     assert [p for p in pages.ARTICLE if p not in text] == []
+
+
+def test_scripts_and_styles_stay_out_and_json_ld_still_reaches_trafilatura() -> None:
+    # A page that renders its article by script: only its JSON-LD holds the text, which
+    # trafilatura's rescue reads; other scripts and styles are dropped before extraction.
+    body = " ".join(pages.ARTICLE)
+    page = (
+        '<!DOCTYPE html><html><head><title>Tram plan</title><script type="application/ld+json">'
+        f'{{"@context": "https://schema.org", "@type": "NewsArticle", "articleBody": "{body}"}}'
+        "</script><style>p { color: red }</style></head><body>"
+        '<script>var promo = "Subscribe now for one euro a month";</script>'
+        '<div id="app">Loading</div></body></html>'
+    )
+    text = main_text(page, "html").text
+    assert "Subscribe" not in text and "color" not in text
+    assert pages.ARTICLE[0] in text
