@@ -7,7 +7,9 @@ that the page declares by a standard: schema.org Comment microdata, or HTML's ne
 <article> elements. What is left are comments in anonymous markup inside the article's
 container. Those have a shape of their own: after the article's prose comes a run of
 short dated lines ("Posted by Ann on 17 Jan 08, 1:19pm", "Gary at August 9, 2012 11:37
-AM"), one per comment, or a line that titles them ("12 Comments", "Leave a Reply"). The
+AM"), one per comment, or a line that titles them ("12 Comments", "Leave a Reply", "3
+Kommentare", in the words of the common comment systems' languages) or heads one by its
+number ("#1 Kommentar von Ann"; an op-ed's byline has none). The
 text is cut before the first such title, or before the first short dated line after the
 prose (a header, not a dated sentence) when at least `_MIN_DATED_LINES` of them follow (and
 the headings just before), when most of the prose lies before the cut: so a date line under
@@ -53,15 +55,42 @@ _DATED = re.compile(
     re.IGNORECASE | re.VERBOSE,
 )
 # The title of a comment section, alone on its line: "12 Comments", "Leave a Reply",
-# "Readers' views (3)". English only; words that also head an article's own sections
-# ("Discussion", "Reactions", "Responses") count only after a number.
+# "Readers' views (3)", in the words that the common comment systems use in their
+# languages ("3 Kommentare", "Kommentare (3)", "3 Antworten auf „…“", "12 commentaires").
+# Words that also head an article's own sections ("Discussion", "Reactions", "Responses",
+# "Antworten") count only after a number.
+_PLURALS = (
+    r"kommentare|commentaires|comentarios|coment[aá]rios|commenti|reacties|komentarze|"
+    r"комментарии|reaktionen"
+)
+_COUNTED = (
+    r"kommentare?|commentaires?|comentarios?|coment[aá]rios?|commenti|commento|reacties|"
+    r"reactie|komentarz[ey]?|комментари[йяев]|antworten|antwort|r[ée]ponses?|respuestas?|"
+    r"risposte|reaktionen"
+)
 _TITLE = re.compile(
-    r"""^\W*(
+    rf"""^\W*(
       (\d+\s+)?(comments?|reader\s+comments|readers'?\s+(comments|views)|your\s+(comments|views))
-    | \d+\s+(responses?|replies|reactions|thoughts\s+on\b.*)
+    | (\d+\s+)?({_PLURALS}) | \d+\s+({_COUNTED})(\s+(auf|à|a|on)\b.*)?
+    | \d+\s+(responses?|replies|reactions|thoughts\s+on\b.*|gedanken\s+zu\b.*)
     | have\s+your\s+say | leave\s+a\s+(reply|comment) | post\s+a\s+comment
     | add\s+(a|your)\s+comment | join\s+the\s+(conversation|discussion)
     )[\W\d]*$""",
+    re.IGNORECASE | re.VERBOSE,
+)
+# A comment's own header, numbered as comment systems number them ("#1 Kommentar von Ann",
+# "Comment #3 by Bob", "2. Kommentar von Carol"): a byline under an article or an op-ed's
+# ("Ein Kommentar von …") carries no number, and stays.
+_SINGULARS = (
+    r"comment|kommentar|commentaire|comentario|coment[aá]rio|commento|reactie|komentarz|"
+    r"комментарий"
+)
+_BY = r"by|from|von|de|par|di|da|door|van|av|fra|od|от"
+_NUMBERED_HEADER = re.compile(
+    rf"""^\W*(
+      (\#\s*\d+|\d+[.)])\s*({_SINGULARS})\s+({_BY})\s+\S
+    | ({_SINGULARS})\s*(\#|no\.?|nr\.?)\s*\d+\s+({_BY})\s+\S
+    )""",
     re.IGNORECASE | re.VERBOSE,
 )
 _TITLE_MAX_WORDS = 8
@@ -78,6 +107,11 @@ _PROSE_BEFORE = 0.6
 # A title says what follows, so it needs less of the prose before it: a long thread of
 # comments may well outweigh its article.
 _PROSE_BEFORE_TITLE = 0.25
+
+
+def _is_title(line: str) -> bool:
+    """True for a line that titles reader comments, or heads one by its number."""
+    return bool(_TITLE.match(line) or _NUMBERED_HEADER.match(line))
 
 
 def _is_header(line: str) -> bool:
@@ -122,7 +156,7 @@ def drop_comments(parts: Sequence[Part]) -> list[Part]:
         return list(parts)
     later = range(first_prose + 1, len(parts))
     dated = [i for i in later if words[i] <= _HEADER_MAX_WORDS and _is_header(parts[i].text)]
-    titled = [i for i in later if words[i] <= _TITLE_MAX_WORDS and _TITLE.match(parts[i].text)]
+    titled = [i for i in later if words[i] <= _TITLE_MAX_WORDS and _is_title(parts[i].text)]
     total = sum(prose)
     cuts = [i for i in titled[:1] if sum(prose[:i]) >= _PROSE_BEFORE_TITLE * total]
     if len(dated) >= _MIN_DATED_LINES and sum(prose[: dated[0]]) >= _PROSE_BEFORE * total:

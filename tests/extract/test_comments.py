@@ -136,3 +136,43 @@ def test_dated_sentences_of_a_timeline_are_not_comment_headers() -> None:
     ]
     texts = [*ARTICLE, *timeline]
     assert drop_comments(paragraphs(texts)) == paragraphs(texts)
+
+
+def test_comment_titles_in_the_words_of_other_languages_cut_the_comments_off() -> None:
+    titles = ("3 Kommentare", "Kommentare (2)", "12 commentaires", "2 Antworten auf „Trams“")
+    for title in (*titles, "3 Gedanken zu „Trams“", "4 comentarios", "5 reacties"):
+        parts = [*paragraphs(ARTICLE), Part(title, "heading"), *paragraphs(READERS)]
+        assert drop_comments(parts) == paragraphs(ARTICLE), title
+
+
+def test_a_numbered_comment_header_cuts_off_even_a_single_comment() -> None:
+    for header in ("#1 Kommentar von Naru-chan", "Comment #1 by Ann", "1. Kommentar von Bob"):
+        parts = [*paragraphs(ARTICLE), Part(header, "heading"), Part("Danke dafür!", "paragraph")]
+        assert drop_comments(parts) == paragraphs(ARTICLE), header
+
+
+def test_an_op_eds_byline_and_heading_without_a_number_keep_the_op_ed() -> None:
+    for heading in ("Ein Kommentar von Hans Müller", "Kommentar", "Comment by the editor"):
+        parts = [*paragraphs(ARTICLE[:2]), Part(heading, "heading"), *paragraphs(ARTICLE[2:])]
+        assert drop_comments(parts) == parts, heading
+
+
+def test_a_single_comment_in_anonymous_markup_under_a_comments_bar_stays_out() -> None:
+    # The shape of an old news script: a bar titled "Kommentare" (a plain <div>), one
+    # comment as a heading "#1 Kommentar von <name>", its date and text, then the form.
+    article = "".join(f"<p>{text}</p>" for text in ARTICLE)
+    page = (
+        "<html><head><title>News</title></head><body><div id='layout'><div id='content'>"
+        f"<h1>News</h1><div><h2>Council backs tram expansion</h2>24. März 2004, 19:49"
+        f"{article}</div><div class='titlebar'>Kommentare</div>"
+        "<div style='padding-top: 10px;'><h3>#1 Kommentar von <img src='/flags/de.png'>"
+        " Naru-chan</h3>26. März 2004, 16:19<p>Danke für diesen Artikel, endlich!</p></div>"
+        "<div class='noprint'><div class='titlebar'>Kommentare schreiben</div><form>"
+        "<table><tr><td>Name*</td><td><input name='username'></td></tr></table></form></div>"
+        "</div><div id='nav'><ul><li><a href='/'>News</a></li><li><a href='/faq'>FAQ</a>"
+        "</li></ul></div></div></body></html>"
+    )
+    text = main_text(page, "html").text
+    assert all(paragraph in text for paragraph in ARTICLE)
+    assert "Naru-chan" not in text
+    assert "Danke für diesen Artikel" not in text
