@@ -24,6 +24,7 @@ import tenacity
 from ..config import SmtpSettings
 from ..errors import DeliveryError, SmtpAuthError
 from ..models import Message
+from ._session import Session, SslSession
 
 log = logging.getLogger(__package__)
 
@@ -244,11 +245,11 @@ class SmtpSender:
         log.info("connecting to the SMTP server %s (%s)", self._where, settings.security)
         # Connecting in the constructor is what sets the host name that TLS verifies.
         conn = (
-            smtplib.SMTP_SSL(
+            SslSession(
                 settings.host, settings.port, timeout=settings.timeout, context=self._ssl_context
             )
             if settings.security == "tls"
-            else smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout)
+            else Session(settings.host, settings.port, timeout=settings.timeout)
         )
         try:
             conn.ehlo_or_helo_if_needed()
