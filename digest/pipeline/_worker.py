@@ -19,9 +19,9 @@ from ..config import QueueSettings, Settings
 from ..errors import ConfigError
 from ..models import RenderedEdition
 from ..send import Sender
-from ..state import Batch, StateStore
+from ..state import Batch, StateError, StateStore
 from ._delivery import deliver, load_rendered
-from ._queue import ACTOR, enqueue, open_broker
+from ._queue import ACTOR, HEARTBEAT_TIMEOUT_MS, enqueue, open_broker
 from ._run import open_transport
 from ._state import open_store
 
@@ -36,6 +36,8 @@ class WorkerTally:
     sent: int = 0
     failed: int = 0
     errors: list[str] = field(default_factory=list)
+    failure: StateError | None = None
+    """Why the worker stopped by itself: its state database failed under it."""
 
 
 def work(
@@ -47,7 +49,13 @@ def work(
     pid: int,
     on_ready: Callable[[int], None] | None = None,
 ) -> WorkerTally:
-    """Deliver batches from the queue until `stop` is set; the batch in hand is finished."""
+    """Deliver batches from the queue until `stop` is set; the batch in hand is finished.
+
+    When the state database fails under it (PostgreSQL restarted, out of reach), the
+    worker stops and raises that StateError (exit 1): its batch goes back on the queue,
+    and a new process (systemd restarts it) connects and registers afresh, while the
+    others take over what it had claimed once its session is gone.
+    """
     queue = settings.queue
     if queue is None:
         raise ConfigError(
@@ -68,7 +76,7 @@ def work(
                 sender = stack.enter_context(open_transport(settings))
             return sender
 
-        batch = _BatchDelivery(settings, queue, store, broker, get_sender, clock, tally)
+        batch = _BatchDelivery(settings, queue, store, broker, get_sender, clock, tally, stop)
         dramatiq.actor(broker=broker, actor_name=ACTOR, queue_name=queue.name, max_retries=5)(batch)
         runner = dramatiq.Worker(broker, queues={queue.name}, worker_threads=1)
         runner.queue_prefetch = 1  # a dead worker strands no batch but the one in hand
@@ -80,7 +88,12 @@ def work(
             stop.wait()
         finally:
             runner.stop()
-            store.retire_worker()
+            try:
+                store.retire_worker()
+            except StateError as exc:  # its session is gone, and its lock with it
+                log.warning("worker %d: could not sign off: %s", worker_id, exc)
+    if tally.failure is not None:
+        raise tally.failure
     return tally
 
 
@@ -96,13 +109,30 @@ class _BatchDelivery:
         get_sender: Callable[[], Sender],
         clock: Callable[[], datetime],
         tally: WorkerTally,
+        stop: threading.Event,
     ) -> None:
         self.__name__ = ACTOR  # dramatiq names actors after their function
         self._settings, self._queue, self._store, self._broker = settings, queue, store, broker
-        self._get_sender, self._clock, self._tally = get_sender, clock, tally
+        self._get_sender, self._clock, self._tally, self._stop = get_sender, clock, tally, stop
         self._editions: dict[int, tuple[str, RenderedEdition]] = {}
 
     def __call__(self, edition_id: int, first: int, last: int) -> None:
+        import dramatiq
+
+        # Back on the queue after a worker's heartbeat timeout: by then this process is
+        # gone, with its session, so the worker that takes it can reclaim its recipients.
+        later = HEARTBEAT_TIMEOUT_MS
+        if self._tally.failure is not None:  # stopping: leave the batch to the others
+            raise dramatiq.Retry(delay=later)
+        try:
+            self._deliver(edition_id, first, last)
+        except StateError as exc:
+            log.error("worker stopping, the batch goes back on the queue: %s", exc)
+            self._tally.failure = exc
+            self._stop.set()
+            raise dramatiq.Retry(delay=later) from exc  # requeued, without a traceback
+
+    def _deliver(self, edition_id: int, first: int, last: int) -> None:
         store, now = self._store, self._clock()
         freed = store.reclaim_dead(edition_id)
         if freed:  # a dead worker's recipients: queue them again, at once

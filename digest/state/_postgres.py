@@ -20,7 +20,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 
-from ..errors import ConfigError, RunLockedError
+from ..errors import ConfigError, RunLockedError, StateError
 from ._migrations import MIGRATIONS
 
 log = logging.getLogger(__package__)
@@ -50,17 +50,38 @@ def _dialect(sql: str) -> str:
     return sql.replace("%", "%%").replace("?", "%s")
 
 
-class PostgresDb:
-    """The part of sqlite3.Connection the store uses, over one psycopg connection."""
+def state_error(exc: psycopg.Error, where: str) -> StateError:
+    """A StateError for a database that failed under the store: lost, shut down, full."""
+    reason = " ".join(str(exc).split()) or type(exc).__name__
+    return StateError(
+        f"{where}: the state database failed: {reason}.",
+        hint="check that PostgreSQL runs, can be reached and has room; nothing is sent "
+        "that cannot be recorded, and the recipients still pending go out from the next "
+        "run (or worker)",
+    )
 
-    def __init__(self, conn: psycopg.Connection[Any]) -> None:
+
+class PostgresDb:
+    """The part of sqlite3.Connection the store uses, over one psycopg connection.
+
+    A lost connection, a server shutting down or a full disk on the server (psycopg's
+    OperationalError, InterfaceError) is a StateError naming the database, as SQLite's
+    disk faults are (_faults.py); constraint errors stay as they are.
+    """
+
+    def __init__(self, conn: psycopg.Connection[Any], where: str = "PostgreSQL") -> None:
         self.conn = conn
+        self.where = where
+        """The database's URL without its password, for messages."""
 
     def execute(self, sql: str, parameters: Sequence[Any] = (), /) -> psycopg.Cursor[Any]:
         """Run one statement (``?`` placeholders), as sqlite3's execute does."""
-        if not parameters:
-            return self.conn.execute("BEGIN" if sql == "BEGIN IMMEDIATE" else sql)
-        return self.conn.execute(_dialect(sql), parameters)
+        try:
+            if not parameters:
+                return self.conn.execute("BEGIN" if sql == "BEGIN IMMEDIATE" else sql)
+            return self.conn.execute(_dialect(sql), parameters)
+        except (psycopg.OperationalError, psycopg.InterfaceError) as exc:
+            raise state_error(exc, self.where) from exc
 
     def executemany(self, sql: str, rows: Iterable[Sequence[Any]], /) -> psycopg.Cursor[Any]:
         """Run one statement for every row, a chunk of rows per round trip (a pipeline).
@@ -68,11 +89,14 @@ class PostgresDb:
         The rows are drawn between chunks, outside psycopg's connection lock: a row
         generator may itself read the store (the recipients of an edition do).
         """
-        cursor = self.conn.cursor()
         query = _dialect(sql)
         pending = iter(rows)
-        while chunk := list(itertools.islice(pending, _CHUNK)):
-            cursor.executemany(query, chunk)
+        try:
+            cursor = self.conn.cursor()
+            while chunk := list(itertools.islice(pending, _CHUNK)):
+                cursor.executemany(query, chunk)
+        except (psycopg.OperationalError, psycopg.InterfaceError) as exc:
+            raise state_error(exc, self.where) from exc
         return cursor
 
     def close(self) -> None:
@@ -91,18 +115,37 @@ def connect(url: str, password: str | None = None) -> PostgresDb:
         conn = psycopg.connect(url, autocommit=True, password=password or None, connect_timeout=10)
     except psycopg.Error as exc:
         reason = " ".join(str(exc).split())
+        if _is_transient(reason):
+            raise StateError(
+                f"{redacted(url)}: cannot reach the state database: {reason}.",
+                hint="check that PostgreSQL runs there and this machine reaches it ([state] "
+                "url: host, port), then run again; systemd restarts a `digest worker` "
+                "until it can",
+            ) from exc
         raise ConfigError(
             f"{redacted(url)}: cannot open the state database: {reason}.",
             hint="check [state] url (host, port, database, user), that PostgreSQL runs there, "
             "and the password in the variable named by [state] password_env",
         ) from exc
-    db = PostgresDb(conn)
+    db = PostgresDb(conn, redacted(url))
     try:
         migrate(db)
     except BaseException:
         conn.close()
         raise
     return db
+
+
+_TRANSIENT = ("the database system is", "too many clients", "remaining connection slots")
+"""What a server says when it is starting, stopping, in recovery or full: try again."""
+
+
+def _is_transient(message: str) -> bool:
+    """Whether a connection that failed so may succeed later by itself: no server answered
+    (down, out of reach), or one that cannot take it now. psycopg gives no SQLSTATE for
+    errors while connecting; a server's answer is libpq's text after "FATAL:"."""
+    answer = message.partition("FATAL:")[2]
+    return not answer or any(text in answer for text in _TRANSIENT)
 
 
 @contextmanager
@@ -118,7 +161,10 @@ def run_lock(db: PostgresDb, where: str | Path) -> Iterator[None]:
         yield
     finally:
         if not db.conn.closed:
-            db.conn.execute(f"SELECT pg_advisory_unlock({_RUN_LOCK})")
+            try:
+                db.conn.execute(f"SELECT pg_advisory_unlock({_RUN_LOCK})")
+            except psycopg.OperationalError as exc:  # the session, and so its lock, is gone
+                log.warning("%s: the run lock went with the lost connection: %s", where, exc)
 
 
 def migrate(db: PostgresDb) -> tuple[str, ...]:

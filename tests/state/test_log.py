@@ -120,10 +120,40 @@ def test_both_engines_have_the_same_tables_and_columns(tmp_path, postgres_url):
     assert postgres_columns == sqlite_columns
 
 
-def test_a_postgres_server_that_is_not_there_is_a_config_error():
+def test_a_postgres_server_that_is_not_there_is_a_state_error():
+    from digest.errors import StateError
+
+    # Nobody answers (down, or out of reach): exit 1, and systemd restarts a worker.
+    with pytest.raises(
+        StateError,
+        match=r"postgresql://digest:\*\*\*@127\.0\.0\.1:9/x: cannot reach the state database",
+    ) as caught:
+        StateStore("postgresql://digest:secret@127.0.0.1:9/x")
+    assert "systemd restarts a `digest worker` until it can" in (caught.value.hint or "")
+
+
+def test_a_postgres_server_that_refuses_the_database_is_a_config_error(postgres_url):
     from digest.errors import ConfigError
 
-    with pytest.raises(
-        ConfigError, match=r"postgresql://digest:\*\*\*@127\.0\.0\.1:9/x: cannot open"
-    ):
-        StateStore("postgresql://digest:secret@127.0.0.1:9/x")
+    missing = postgres_url.split("?")[0].rsplit("/", 1)[0] + "/no_such_database"
+    with pytest.raises(ConfigError, match=r"/no_such_database: cannot open the state database"):
+        StateStore(missing)
+
+
+@pytest.mark.parametrize(
+    ("message", "is_transient"),
+    [
+        ('connection to server at "db", port 5432 failed: Connection refused', True),
+        ('connection to server at "db", port 5432 failed: timeout expired', True),
+        ("failed: FATAL:  the database system is starting up", True),
+        ("failed: FATAL:  the database system is shutting down", True),
+        ("failed: FATAL:  sorry, too many clients already", True),
+        ('failed: FATAL:  database "digest" does not exist', False),
+        ('failed: FATAL:  password authentication failed for user "digest"', False),
+        ('failed: FATAL:  no pg_hba.conf entry for host "10.0.0.5"', False),
+    ],
+)
+def test_a_failed_connect_is_a_config_error_only_when_the_server_refused(message, is_transient):
+    from digest.state._postgres import _is_transient
+
+    assert _is_transient(message) is is_transient
