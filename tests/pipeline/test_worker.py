@@ -171,3 +171,68 @@ def test_a_worker_without_a_queue_says_what_to_set(tmp_path, feed_server):
     assert result.exit_code == 2
     assert "has no [queue]; a worker has nothing to take" in result.output
     assert "Traceback" not in result.output
+
+
+def test_workers_share_the_relays_rate_limit(
+    tmp_path, feed_server: FeedServer, smtp_server: SmtpSink, postgres_url, redis_url
+):
+    settings = queued_config(
+        tmp_path, feed_server.serve("/f.xml", RSS), smtp_server, postgres_url, redis_url, 4
+    )
+    path = settings.config_path
+    path.write_text(path.read_text().replace("[smtp]\n", "[smtp]\nmax_per_second = 10\n"))
+    settings = load_settings(path, environ={})
+    accepted: list[float] = []
+    smtp_server.on_accept = lambda count: accepted.append(time.monotonic())
+    run(settings, now=NOW)
+    workers = [start_worker(settings) for _ in range(2)]
+    try:
+        wait_for(lambda: pending(settings) == 0, timeout=90, explain=lambda: unsent(settings))
+    finally:
+        logs = [stop(worker) for worker in workers]
+    assert all("batches" in log for log in logs), logs
+    took = [int(log.rsplit("worker stopped: ", 1)[1].split()[0]) for log in logs]
+    assert min(took) > 0, logs  # both workers sent, at the same time
+    # 40 messages at 10/s between them: 3.9 s at least from the first to the last. Each
+    # with a budget of its own, the two would be done in about half that.
+    assert len(accepted) == READERS
+    assert accepted[-1] - accepted[0] >= 3.4
+
+
+def test_a_worker_whose_database_connection_dies_stops_and_another_delivers(
+    tmp_path, feed_server: FeedServer, smtp_server: SmtpSink, postgres_url, redis_url
+):
+    import psycopg
+
+    settings = queued_config(
+        tmp_path, feed_server.serve("/f.xml", RSS), smtp_server, postgres_url, redis_url, 10
+    )
+    first = start_worker(settings)
+    wait_for(lambda: len(delivery_status(settings, None, limit=1, with_failures=False).workers))
+    (registered,) = delivery_status(settings, None, limit=1, with_failures=False).workers
+    schema = postgres_url.rsplit("%3D", 1)[-1]
+    with psycopg.connect(postgres_url.split("?")[0], autocommit=True) as admin:
+        # As a PostgreSQL restart or a lost network would: the worker's session ends.
+        row = admin.execute(
+            "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND objsubid = 2"
+            " AND objid = %s AND classid::bigint = hashtext('digest-worker:' || %s) & 4294967295",
+            (registered.id, schema),
+        ).fetchone()
+        assert row is not None
+        (pid,) = row
+        admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+    run(settings, now=NOW)  # queues the edition; the first worker's connection is dead
+    try:
+        first.wait(timeout=60)  # it stops by itself rather than failing every batch
+    finally:
+        log = stop(first)
+    assert first.returncode == 1, log
+    assert "the state database failed" in log and "Traceback" not in log, log
+    assert "worker stopping, the batch goes back on the queue" in log
+
+    second = start_worker(settings)
+    try:
+        wait_for(lambda: pending(settings) == 0, timeout=90, explain=lambda: unsent(settings))
+    finally:
+        stop(second)
+    assert smtp_server.copies() == Counter(dict.fromkeys(EXPECTED, 1))

@@ -122,10 +122,10 @@ def test_slots_are_recorded_once_with_the_time_given(state_location):
     assert datetime.fromisoformat(recorded) == NOW  # the clock it was given, not its own
 
 
-def test_held_articles_and_passed_keys_round_trip(tmp_path):
+def test_held_articles_and_passed_keys_round_trip(state_location):
     raw = RawArticle("Feed", "https://e.org/1", "g1", "Title", NOW, "<p>body</p>", "html")
     undated = RawArticle("Feed", "", "g2", "Undated", None, "text", "text")
-    with StateStore(tmp_path / "state.sqlite") as store:
+    with StateStore(state_location) as store:
         record = IntakeRecord(
             held=(
                 HeldArticle("k1", raw, NOW),
@@ -146,3 +146,18 @@ def test_held_articles_and_passed_keys_round_trip(tmp_path):
                                                           released=("k2",)))  # fmt: skip
         assert store.held_articles("daily") == [HeldArticle("k1", newer, NOW)]
         assert store.held_articles("weekly") == [] and store.passed_keys("weekly") == {}
+
+
+def test_a_pending_baseline_goes_once_recorded(state_location):
+    with StateStore(state_location) as store:
+        store._db.execute(
+            "INSERT INTO pending_baselines (list_name, source_name, since) VALUES (?, ?, ?)",
+            ("daily", "Feed", NOW.isoformat()),
+        )
+        assert store.pending_baselines("daily") == {"Feed": NOW}
+        assert store.pending_baselines("weekly") == {}
+        store.record_intake(
+            "daily", NOW, IntakeRecord(passed=(("k1", "baseline"),), baselined=("Feed",))
+        )
+        assert store.pending_baselines("daily") == {}
+        assert store.passed_keys("daily") == {"k1": "baseline"}
