@@ -204,8 +204,9 @@ class SinkLog:
         return total / (self.last - self.first) if total > 1 else float("nan")
 
 
-def one_round(args: argparse.Namespace, workers: int, kill: bool) -> tuple[float, int, int]:
-    """Messages/s at the sink, recipients lost and duplicated."""
+def one_round(args: argparse.Namespace, workers: int, kill: bool) -> tuple[float, int, int, float]:
+    """Messages/s at the sink, recipients lost and duplicated, and the machine's mean
+    1-minute load average meanwhile (other work on a shared machine slows a round)."""
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         port = free_port()
@@ -219,12 +220,14 @@ def one_round(args: argparse.Namespace, workers: int, kill: bool) -> tuple[float
             folder, port, args.readers, args.connections, args.postgres, args.redis
         )
         procs: list[subprocess.Popen[bytes]] = []
+        loads: list[float] = []
         try:
             record_edition(config)
             procs = [start_worker(config) for _ in range(workers)]
             killed = False
             deadline = time.monotonic() + args.timeout
             while time.monotonic() < deadline:
+                loads.append(os.getloadavg()[0])
                 done = log.read()
                 if kill and not killed and done >= args.readers // 3:
                     procs[0].send_signal(signal.SIGKILL)
@@ -248,7 +251,7 @@ def one_round(args: argparse.Namespace, workers: int, kill: bool) -> tuple[float
         expected = {f"reader{n}@example.org" for n in range(args.readers)}
         lost = len(expected - set(log.copies))
         duplicated = log.copies.total() - len(log.copies)
-        return log.rate(), lost, duplicated
+        return log.rate(), lost, duplicated, statistics.mean(loads or [float("nan")])
 
 
 def _pending(config: Path) -> int:
@@ -285,16 +288,16 @@ def main() -> None:
     rates: dict[int, list[float]] = {1: [], 2: []}
     for _ in range(args.repeat):  # alternating, so that a busy spell of the machine hits both
         for workers in (1, 2):
-            rate, lost, dup = one_round(args, workers, kill=False)
+            rate, lost, dup, load = one_round(args, workers, kill=False)
             rates[workers].append(rate)
             print(
                 f"  {workers} worker{'s' if workers > 1 else ' '}: {rate:8.0f} messages/s"
-                f"  (lost {lost}, duplicated {dup})",
+                f"  (lost {lost}, duplicated {dup}; load average {load:.1f})",
                 flush=True,
             )
     one, two = statistics.median(rates[1]), statistics.median(rates[2])
     print(f"  ratio 2/1:  {two / one:.2f}x (medians; goal >= 1.7x): {two / one >= 1.7}")
-    _, lost, dup = one_round(args, 2, kill=True)
+    _, lost, dup, _ = one_round(args, 2, kill=True)
     print(f"  2 workers, one SIGKILLed a third of the way in: lost {lost}, duplicated {dup}")
     print(
         f"  (duplicates allowed: the killed worker's messages in flight, <= {args.connections + 1})"
