@@ -255,7 +255,37 @@ def _feed_articles(source: str, feed: Feed, where: str) -> list[RawArticle]:
             feed.problem,
             len(feed.entries),
         )
-    return [_entry_article(source, entry, where) for entry in feed.entries]
+    return _distinct_guids([_entry_article(source, entry, where) for entry in feed.entries])
+
+
+def _distinct_guids(articles: list[RawArticle]) -> list[RawArticle]:
+    """The articles, each guid naming one article: a guid that entries with different links
+    share (a feed generator that gives every item the same guid) names none of them.
+
+    Entries of one document with one guid are the same article, given twice, only when
+    they also share their link (or, without links, their title); otherwise each is known
+    by its guid and its link (or its title and text), not lost as a repeat of the first
+    and, in later runs, as "already sent".
+    """
+    groups: dict[str, set[tuple[str, str]]] = {}
+    for article in articles:
+        groups.setdefault(article.guid, set()).add(_sameness(article))
+    return [
+        dataclasses.replace(article, guid=f"{article.guid} {_tag(article)}")
+        if len(groups[article.guid]) > 1
+        else article
+        for article in articles
+    ]
+
+
+def _sameness(article: RawArticle) -> tuple[str, str]:
+    return (article.url, "" if article.url else article.title)
+
+
+def _tag(article: RawArticle) -> str:
+    if article.url:
+        return article.url
+    return "sha256:" + hashlib.sha256(f"{article.title}\n{article.body}".encode()).hexdigest()
 
 
 def _entry_article(source: str, entry: Entry, where: str) -> RawArticle:

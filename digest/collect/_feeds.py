@@ -134,7 +134,8 @@ def parse_feed(
     if not data.strip():
         raise SourceError(f"{where}: the feed is empty", hint="check the URL or file")
     start = data.lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
-    is_wide_xml = start != b"{" and _is_wide_xml(data[:64])  # "<\x00" starts UTF-16LE
+    wide = _wide_encoding(data[:64]) if start != b"{" else None  # "<\x00" starts UTF-16LE
+    is_wide_xml = wide is not None
     is_binary = b"\x00" in data[:1024] and start not in (b"<", b"{") and not is_wide_xml
     if content_type.startswith(_BINARY_TYPES) or is_binary:
         raise SourceError(
@@ -144,7 +145,10 @@ def parse_feed(
     if start == b"{" or (start != b"<" and not is_wide_xml and content_type in _JSON_TYPES):
         return _parse_json_feed(data, where, base=base)
     # Bytes in UTF-16 or UTF-32 say so themselves (RFC 7303: the BOM wins); the old rule
-    # that text/xml without a charset is US-ASCII would make them unreadable.
+    # that text/xml without a charset is US-ASCII would make them unreadable. They are
+    # handed on as UTF-8: feedparser reads no UTF-16 or UTF-32 that lacks a declaration.
+    if wide is not None:
+        data, charset = _as_utf8(data, wide), None
     return _parse_xml_feed(
         data,
         where,
@@ -155,16 +159,25 @@ def parse_feed(
     )
 
 
-def _is_wide_xml(head: bytes) -> bool:
-    """Whether the bytes are XML written in UTF-32 or UTF-16, with or without a BOM."""
+def _wide_encoding(head: bytes) -> str | None:
+    """The encoding of XML written in UTF-32 or UTF-16, with or without a BOM; else None."""
     for encoding in _WIDE:
         try:
             text = head[: len(head) // 4 * 4].decode(encoding)
         except UnicodeDecodeError:
             continue
         if text.lstrip("\ufeff \t\r\n").startswith("<") and "\x00" not in text:
-            return True
-    return False
+            return encoding
+    return None
+
+
+_DECLARED = re.compile(r"""^(\s*<\?xml\b[^>]*?\bencoding\s*=\s*)(["'])[^"']*\2""")
+
+
+def _as_utf8(data: bytes, encoding: str) -> bytes:
+    """Wide XML as UTF-8 bytes, without its BOM, its declaration (if any) saying utf-8."""
+    text = data.decode(encoding, errors="replace").lstrip("\ufeff")
+    return _DECLARED.sub(r'\1"utf-8"', text, count=1).encode("utf-8")
 
 
 def _parse_xml_feed(
@@ -242,10 +255,13 @@ def _feedparser_entry(entry: Any, base: str) -> Entry:
     elif _str(entry.get("summary")).strip():
         detail = entry.get("summary_detail") or {}
         body, body_format = _str(entry.get("summary")), _format_of(_str(detail.get("type")))
-    links = [_str(entry.get("link"))] + [
-        _str(link.get("href"))
-        for link in entry.get("links", [])
-        if link.get("rel", "alternate") == "alternate"
+    # A podcast episode often has no <link>, only its audio: the enclosure is then its
+    # link, after every alternate link, so that the reader can reach the episode at all.
+    others = entry.get("links", [])
+    links = [
+        _str(entry.get("link")),
+        *(_str(link.get("href")) for link in others if link.get("rel", "alternate") == "alternate"),
+        *(_str(link.get("href")) for link in others if link.get("rel") == "enclosure"),
     ]
     stamp = entry.get("published_parsed") or entry.get("updated_parsed")
     published = None
@@ -256,7 +272,9 @@ def _feedparser_entry(entry: Any, base: str) -> Entry:
             published = None
     return Entry(
         id=_str(entry.get("id")).strip(),
-        links=tuple(urljoin(base, link) if base else link for link in links if link),
+        links=tuple(
+            urljoin(base, link) if base else link for link in map(str.strip, links) if link
+        ),
         title=_entry_title(entry) or title_from_text(body, body_format),
         body=body,
         body_format=body_format,
@@ -309,11 +327,19 @@ def _parse_json_feed(data: bytes, where: str, *, base: str) -> Feed:
         body_format: BodyFormat = "html" if html_body else "text"
         body = html_body or text_body or _str(item.get("summary"))
         raw_id = item.get("id")
-        links = (_str(item.get("url")), _str(item.get("external_url")))
+        attachments = item.get("attachments")
+        files = attachments if isinstance(attachments, list) else []
+        links = (
+            _str(item.get("url")),
+            _str(item.get("external_url")),
+            *(_str(a.get("url")) for a in files if isinstance(a, dict)),  # a podcast's audio
+        )
         entries.append(
             Entry(
                 id=str(raw_id).strip() if isinstance(raw_id, str | int) else "",
-                links=tuple(urljoin(base, link) if base else link for link in links if link),
+                links=tuple(
+                    urljoin(base, link) if base else link for link in map(str.strip, links) if link
+                ),
                 title=plain_title(_str(item.get("title"))) or title_from_text(body, body_format),
                 body=body,
                 body_format=body_format,
