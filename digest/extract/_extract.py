@@ -101,6 +101,8 @@ _UTF8_PARSER.set_element_class_lookup(
         entity=lxml.html.HtmlEntity,
     )
 )
+_TITLE_START = re.compile(r"<title(?:\s[^>]*)?>", re.IGNORECASE)
+_TITLE_END = re.compile(r"</title\s*>", re.IGNORECASE)
 _CODE = etree.XPath("//script[not(@type='application/ld+json')]|//style")
 # Anything that makes a body HTML rather than text: a tag, a comment, a declaration.
 _MARKUP = re.compile(r"<[A-Za-z/!?]")
@@ -142,6 +144,7 @@ def _html_blocks(html: str, url: str | None) -> tuple[str, list[Block]]:
 
 def _page_blocks(html: str, url: str | None) -> tuple[str, list[Block]]:
     """Title and main-text blocks of a whole page."""
+    html = _closed_title(html)
     tree = _parse(html)
     if tree is None:
         return "", _as_blocks(_trafilatura_parts(html, url))
@@ -165,6 +168,21 @@ def _page_blocks(html: str, url: str | None) -> tuple[str, list[Block]]:
         parts = vote(parts, second.text_content(), layout.is_lead)
     parts = [part for part in parts if not is_furniture(part.text)]
     return title, _as_blocks(drop_comments(parts))
+
+
+def _closed_title(html: str) -> str:
+    """The page with a <title> that is never closed emptied, so its page is not lost.
+
+    A title's content is text up to its end tag (HTML's RCDATA rule), so an unclosed
+    <title> takes the whole page as title text: no body, no article. Its start tag then
+    becomes an empty title, and what followed is read as markup; the title comes from the
+    page's headings instead.
+    """
+    start = _TITLE_START.search(html)
+    if start is None or _TITLE_END.search(html, start.end()):
+        return html
+    log.info("the page's <title> is never closed: its text is read as the page")
+    return f"{html[: start.start()]}<title></title>{html[start.end() :]}"
 
 
 def _title(tree: lxml.html.HtmlElement) -> str:

@@ -177,6 +177,20 @@ def test_a_page_laid_out_with_tables_gives_its_article_without_the_rows_around_i
     assert found.title == "Council backs tram expansion"
 
 
+def test_a_title_never_closed_does_not_swallow_the_page() -> None:
+    # An ad script cut into the <title>: a title is text up to </title>, so without
+    # one the whole page would be title text and no article.
+    page = PAGE.replace("</title>", "' + ad_query + '\"><\\/SCRIPT>');\n//-->\n</SCRIPT>", 1)
+    assert "</title>" not in page
+
+    found = main_text(page, "html", "https://example.org/news/trams")
+
+    for paragraph in (PARAGRAPH, SECOND, THIRD):
+        assert paragraph in found.text.split("\n\n")
+    assert "SCRIPT" not in found.title and "ad_query" not in found.text
+    assert found.title.startswith("Council backs tram expansion")
+
+
 def test_html_article_takes_the_page_title_when_the_feed_has_none() -> None:
     article = extract(raw_article(PAGE, "html"))
     assert article.title.startswith("Council backs tram expansion")
