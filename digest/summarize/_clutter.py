@@ -61,6 +61,8 @@ _FURNITURE = re.compile(
     | (?:photo|image|picture|video)s?\ (?:credit|courtesy|copyright|caption)
     | hide\ caption|getty\ images|scroll\ down\ for
     | may\ not\ be\ (?:re)?published,?\ broadcast|off\ the\ (?:cover|newsstand)\ price
+    | (?:reproduction|republication|redistribution)\ in\ whole\ or\ in\ part
+    | may\ not\ be\ reproduced|no\ part\ of\ this\ \w+\ may\ be\ (?:reproduced|copied|republished)
     | danke\ fürs\ lesen|alle\ rechte\ vorbehalten|merci\ (?:de\ votre\ lecture|d'avoir\ lu)
     | tous\ droits\ réservés|gracias\ por\ leer|todos\ los\ derechos\ reservados
     | grazie\ per\ (?:aver\ letto|la\ lettura)|tutti\ i\ diritti\ riservati
@@ -94,7 +96,7 @@ _URL_ONLY = re.compile(r"^\W*(?:https?://\S+|www\.\S+|@\w+|\S+@\S+\.\w+)\W*$", _
 _FURNITURE_KEYS = (
     *("thank", "forget", "sign up", "subscribe", "contributed", "rights reserved", "©", "(c)"),
     *("copyright", "credit", "courtesy", "caption", "getty", "scroll", "danke", "vorbehalten"),
-    *("published", "price"),
+    *("published", "price", "in whole or in part", "reproduced"),
     *("merci", "réservés", "gracias", "reservados", "grazie", "riservati", "obrigad"),
     *("voorbehouden", "zastrzeżone", "защищены", "спасибо"),
 )

@@ -276,6 +276,8 @@ def test_an_article_on_one_line_ending_in_a_caption_or_teaser_gives_key_points()
         "GET BREAKING NEWS ABOUT THE HARBOUR IN YOUR BROWSER.",
         "Clique na imagem acima e veja como ficou o porto depois da tempestade.",
         "This material may not be published, broadcast, rewritten, or redistributed.",
+        "Reproduction in whole or in part without permission is prohibited.",
+        "No part of this article may be reproduced without the written consent of the paper.",
         "Save 84% off the newsstand price and read every harbour story this winter!",
     ],
 )
