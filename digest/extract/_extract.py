@@ -28,7 +28,8 @@ from ._comments import drop_comment_nodes, drop_comments
 from ._lead import Layout
 from ._links import without_link_lines
 from ._threads import drop_threads
-from ._vote import Kind, Part, vote
+from ._vote import Part, vote
+from ._xml import parts_of, squash
 
 log = logging.getLogger(__package__)
 
@@ -49,12 +50,12 @@ class Extracted:
 def extract(raw: RawArticle) -> Article:
     """Turn a RawArticle into an Article holding only its main text."""
     found = main_text(raw.body, raw.body_format, raw.url)
-    title = _squash(raw.title) or found.title
+    title = squash(raw.title) or found.title
     text, headings = found.text, found.headings
     if title and text.startswith(title):
         # Text bodies often repeat the headline as their first line; the title has its own field.
         first, _, rest = text.partition("\n\n")
-        if _squash(first) == title:
+        if squash(first) == title:
             text = rest
             headings = tuple(h for h in headings if h != title)
     log.debug("extracted %d characters from %s", len(text), raw.url)
@@ -109,8 +110,6 @@ _MARKUP = re.compile(r"<[A-Za-z/!?]")
 # A whole page declares itself near its start; anything else is a fragment (a feed's body).
 _DOCUMENT = re.compile(r"<(?:!doctype\s+html|html[\s>])", re.IGNORECASE)
 _DOCUMENT_HEAD = 2048
-# Elements of trafilatura's XML that hold blocks of their own.
-_XML_BLOCKS = frozenset(("p", "head", "list", "quote", "table"))
 # Elements that start a new paragraph in the plain fallback conversion.
 _HEADING_TAGS = frozenset(("h1", "h2", "h3", "h4", "h5", "h6"))
 _BLOCK_TAGS = _HEADING_TAGS | {
@@ -192,7 +191,7 @@ def _title(tree: lxml.html.HtmlElement) -> str:
     except Exception as exc:  # a library bug on odd input: the page is still extracted
         log.info("no title found (%r)", exc)
         return ""
-    return _squash(title)
+    return squash(title)
 
 
 def _readability(tree: lxml.html.HtmlElement) -> lxml.html.HtmlElement | None:
@@ -227,53 +226,7 @@ def _trafilatura_parts(page: str | lxml.html.HtmlElement, url: str | None) -> li
         return []
     if not isinstance(document, Document) or document.body is None:
         return []
-    return list(_parts(document.body))
-
-
-def _parts(body: etree._Element) -> Iterator[Part]:
-    """Paragraphs and headings of trafilatura's XML body (p, head, list, quote, table...)."""
-    for element in body:
-        tag = element.tag
-        if tag == "list":
-            for item in element.iter("item"):
-                yield from _part(_element_text(item), "item")
-        elif tag == "table":
-            yield from _table_parts(element)
-        else:
-            kind: Kind = "heading" if tag == "head" else "quote" if tag == "quote" else "paragraph"
-            yield from _part(_element_text(element), kind)
-
-
-def _table_parts(table: etree._Element) -> Iterator[Part]:
-    """A table's rows, one part each; a cell of paragraphs (a layout table) gives those."""
-    for row in table.findall("row"):
-        cells = row.findall("cell")
-        if any(child.tag in _XML_BLOCKS for cell in cells for child in cell):
-            for cell in cells:
-                yield from _cell_parts(cell)
-        else:
-            yield from _part(" ".join(_element_text(cell) for cell in cells), "row")
-
-
-def _cell_parts(cell: etree._Element) -> Iterator[Part]:
-    """The blocks of a table cell, with the inline text between them as paragraphs."""
-    inline = [cell.text or ""]
-    for child in cell:
-        if child.tag in _XML_BLOCKS:
-            yield from _part(" ".join(inline), "paragraph")
-            inline.clear()
-            yield from _parts([child])
-        else:
-            inline.append("".join(child.itertext()))
-        inline.append(child.tail or "")
-    yield from _part(" ".join(inline), "paragraph")
-
-
-def _part(text: str, kind: Kind) -> Iterator[Part]:
-    """One part for a non-empty text."""
-    text = _squash(text)
-    if text:
-        yield Part(text, kind)
+    return list(parts_of(document.body))
 
 
 def _as_blocks(parts: list[Part]) -> list[Block]:
@@ -324,21 +277,11 @@ def _plain_blocks(root: lxml.html.HtmlElement | None) -> list[Block]:
     return blocks
 
 
-def _element_text(element: etree._Element) -> str:
-    """All text inside an element, whitespace squashed."""
-    return _squash("".join(element.itertext()))
-
-
 def _block(text: str, *, is_heading: bool) -> Iterator[Block]:
     """One block for a non-empty text."""
-    text = _squash(text)
+    text = squash(text)
     if text:
         yield text, is_heading
-
-
-def _squash(text: str) -> str:
-    """Collapse runs of whitespace (incl. no-break spaces) to one space and trim."""
-    return " ".join(text.split())
 
 
 # --- Markdown --------------------------------------------------------------------------

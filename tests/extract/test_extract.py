@@ -177,6 +177,17 @@ def test_a_page_laid_out_with_tables_gives_its_article_without_the_rows_around_i
     assert found.title == "Council backs tram expansion"
 
 
+def test_paragraphs_made_by_line_breaks_stay_apart() -> None:
+    # Older pages make paragraphs with <br><br>; one <br> is a line break in a sentence.
+    body = f"{PARAGRAPH}<br><br>{SECOND}<br>\n<br>{THIRD.replace(', but', ',<br>but')}"
+    start, end = PAGE.index("<h1>"), PAGE.index("</article>")
+    page = f"{PAGE[:start]}<h1>Council backs tram expansion</h1><div>{body}</div>{PAGE[end:]}"
+
+    found = main_text(page, "html", "https://example.org/news/trams")
+
+    assert found.text.split("\n\n")[-3:] == [PARAGRAPH, SECOND, THIRD]
+
+
 def test_a_title_never_closed_does_not_swallow_the_page() -> None:
     # An ad script cut into the <title>: a title is text up to </title>, so without
     # one the whole page would be title text and no article.
