@@ -36,6 +36,18 @@ _FREE_SPACE = "free space on the disk that holds the state file"
 
 def state_error(exc: sqlite3.Error | OSError, path: Path) -> StateError:
     """A StateError for a failure of the state database or its folder, in words."""
+    fault = disk_fault(exc, path)
+    if fault is not None:
+        return fault
+    text = str(exc) if isinstance(exc, sqlite3.Error) else (exc.strerror or str(exc))
+    return StateError(
+        f"{path}: the state database failed: {text}.",
+        hint="check the disk and the file; `digest status` shows what was sent",
+    )
+
+
+def disk_fault(exc: sqlite3.Error | OSError, path: Path) -> StateError | None:
+    """The StateError of a full or read-only state disk, file or folder; None if not that."""
     text = str(exc) if isinstance(exc, sqlite3.Error) else (exc.strerror or str(exc))
     code = exc.errno if isinstance(exc, OSError) else None
     lowered = text.lower()
@@ -57,10 +69,7 @@ def state_error(exc: sqlite3.Error | OSError, path: Path) -> StateError:
             "holds the lock and SQLite's -wal and -shm files too), or set `state` in the "
             "config to a writable path",
         )
-    return StateError(
-        f"{path}: the state database failed: {text}.",
-        hint="check the disk and the file; `digest status` shows what was sent",
-    )
+    return None
 
 
 def _disk_state(path: Path) -> str | None:

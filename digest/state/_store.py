@@ -29,7 +29,7 @@ from typing import Self
 
 from ..errors import ConfigError
 from ._claims import Claims
-from ._faults import GuardedConnection
+from ._faults import GuardedConnection, disk_fault
 from ._intake import IntakeState
 from ._lock import run_lock
 from ._log import DeliveryLog
@@ -68,6 +68,9 @@ class StateStore(DeliveryLog, IntakeState, Claims):
             db.execute("PRAGMA synchronous=NORMAL")
             migrate(db)
         except (OSError, sqlite3.Error) as exc:
+            fault = disk_fault(exc, path)  # a read-only or full disk is no config mistake
+            if fault is not None:
+                raise fault from exc
             raise ConfigError(
                 f"{path}: cannot open the state database: {exc}.",
                 hint="check that the folder of `state` in the config is writable",

@@ -28,6 +28,7 @@ import waitress
 from waitress import wasyncore
 from waitress.channel import HTTPChannel
 from waitress.parser import HTTPRequestParser, ParsingError
+from waitress.utilities import Error
 
 from ..errors import ConfigError, DigestError
 from ._tokens import read_token
@@ -195,8 +196,8 @@ class EndpointServer:
             for channel in list(self._server.active_channels.values()):
                 request = channel.request  # a request still arriving; None between requests
                 if request is not None and now - started.setdefault(request, now) > request_seconds:
-                    log.info("closed a connection whose request took over %g s", request_seconds)
-                    channel.will_close = True
+                    log.info("answered 408 to a request that took over %g s", request_seconds)
+                    _time_out(channel, request, request_seconds)
 
         self._server.maintenance = maintenance
         self._server.channel_class = _Channel
@@ -244,6 +245,30 @@ class EndpointServer:
         self._server.task_dispatcher.shutdown()
         if self._thread is not None:
             self._thread.join(5)
+
+
+class _RequestTimeout(Error):  # type: ignore[misc]
+    code = 408
+    reason = "Request Timeout"
+
+
+def _time_out(channel: Any, request: Any, seconds: float) -> None:
+    """Answer 408 to a request still arriving after `seconds`, then close the connection.
+
+    As waitress answers a request it cannot parse: the request is completed with an
+    error, and a task thread writes the error response (Connection: close).
+    """
+    with channel.requests_lock:
+        if channel.request is not request or channel.will_close or channel.close_when_flushed:
+            return
+        if channel.requests:  # an answer is still being written: close after it
+            channel.close_when_flushed = True
+            return
+        request.error = _RequestTimeout(f"The request did not arrive within {seconds:g} s.")
+        request.completed = True
+        channel.request = None
+        channel.requests.append(request)
+        channel.server.add_task(channel)
 
 
 class _Parser(HTTPRequestParser):  # type: ignore[misc]

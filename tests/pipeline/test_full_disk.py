@@ -154,3 +154,18 @@ def test_a_read_only_state_folder_is_a_clear_error_and_sends_nothing(
     assert "Traceback" not in result.output and "Errno" not in result.output
     assert "read-only" in result.output and str(disk / "digest.sqlite") in result.output
     assert smtp_server.messages == []
+
+
+def test_a_read_only_folder_before_the_first_run_says_read_only(
+    tmp_path: Path, disk: Path, smtp_server: SmtpSink
+) -> None:
+    config = make_config(tmp_path, disk, smtp_server)
+    make_read_only(disk)  # no state file yet
+    for command in ("run", "status"):
+        result = invoke(command, "--config", str(config))
+        assert result.exit_code == 1, result.output
+        assert f"{disk / 'digest.sqlite'}: the state cannot be written: the file or its " in (
+            result.output
+        )
+        assert "folder is read-only" in result.output and "Traceback" not in result.output
+    assert smtp_server.messages == []

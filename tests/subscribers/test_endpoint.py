@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import re
+import select
 import socket
 import threading
 import time
@@ -160,6 +162,22 @@ def test_slow_and_vanishing_clients_leave_no_traceback(
     assert httpx.get(f"{server.url}/").status_code == 404  # still serving
     assert "Traceback" not in caplog.text
     assert [r for r in caplog.records if r.exc_info] == []
+
+
+def test_a_request_that_trickles_in_too_long_is_answered_408(server: EndpointServer) -> None:
+    answer = b""
+    with socket.create_connection(address(server), timeout=5) as sock:
+        started = time.monotonic()
+        for byte in b"POST /u/x HTTP/1.1\r\nHost: a\r\nX-Slow: " + b"s" * 100:
+            if select.select([sock], [], [], 0.1)[0]:  # the server has answered
+                break
+            sock.sendall(bytes([byte]))
+        with contextlib.suppress(TimeoutError, ConnectionResetError):
+            while chunk := sock.recv(65536):
+                answer += chunk
+    assert re.match(rb"HTTP/1\.[01] 408 Request Timeout\r\n", answer), answer[:200]
+    assert b"Connection: close" in answer
+    assert time.monotonic() - started < 5
 
 
 def test_many_slow_clients_are_capped_and_the_server_recovers(server: EndpointServer) -> None:
