@@ -165,12 +165,13 @@ def unsubscribe_endpoint(
     with open_store(settings) as store:
         key = signing_key(settings, store)
 
-    def record(list_name: str, email: str) -> None:
+    def record(list_name: str, email: str) -> bool:
         if not names_subscriber(settings, list_name, email):  # before the state is opened
             log.info("list %s: unsubscribe link for an address not on the list", list_name)
-            return
+            return False
         with open_store(settings) as store:
             unsubscribe_by_link(settings, list_name, email, store, clock())
+        return True
 
     titles = {item.name: item.title for item in settings.lists}
     _, sender = parseaddr(settings.sender)

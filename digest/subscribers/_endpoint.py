@@ -38,8 +38,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__package__)
 
-Record = Callable[[str, str], None]
-"""Unsubscribes (list name, address); raises DigestError when that cannot be stored."""
+Record = Callable[[str, str], bool]
+"""Unsubscribes (list name, address): True once stored, False when the address is on no
+such list (nothing to store); raises DigestError when it cannot be stored."""
 
 _MAX_BODY = 64 * 1024
 _MAX_TARGET = 8 * 1024
@@ -145,12 +146,13 @@ class UnsubscribeApp:
                 {**values, "heading": f"Unsubscribe from {values['title']}"},
             )
         try:
-            self._record(list_name, email)
+            is_stored = self._record(list_name, email)
         except DigestError as exc:
             log.error("list %s: unsubscribe failed: %s", list_name, exc)
             return HTTPStatus.SERVICE_UNAVAILABLE, "unavailable", {}
-        log.info("list %s: unsubscribed by link", list_name)
-        log.debug("list %s: unsubscribed %s", list_name, email)
+        if is_stored:
+            log.info("list %s: unsubscribed by link", list_name)
+            log.debug("list %s: unsubscribed %s", list_name, email)
         return HTTPStatus.OK, "done", values
 
 

@@ -43,8 +43,9 @@ class Recorder:
     def __init__(self) -> None:
         self.calls: list[tuple[str, str]] = []
 
-    def __call__(self, list_name: str, email: str) -> None:
+    def __call__(self, list_name: str, email: str) -> bool:
         self.calls.append((list_name, email))
+        return True
 
 
 @pytest.fixture
@@ -203,7 +204,10 @@ def settings(tmp_path: Path) -> Settings:
     return make_config(tmp_path, "lin@example.org,Lin,,,\n")
 
 
-def test_tokens_that_name_no_subscriber_store_nothing(settings: Settings) -> None:
+def test_tokens_that_name_no_subscriber_store_nothing(
+    settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
     with StateStore(settings.state_path) as store:
         key = store.secret("unsubscribe")
     server = unsubscribe_endpoint(settings, "127.0.0.1", 0, lambda: NOW).start()
@@ -212,6 +216,8 @@ def test_tokens_that_name_no_subscriber_store_nothing(settings: Settings) -> Non
             link = unsubscribe_url(server.url, key, list_name, email)
             answer = httpx.post(link, content=b"List-Unsubscribe=One-Click")
             assert answer.status_code == 200  # genuine link: the reader gets nothing either way
+        assert "unsubscribed by link" not in caplog.text  # the log says what happened
+        assert caplog.text.count("unsubscribe link for an address not on the list") == 2
         member = unsubscribe_url(server.url, key, "daily", "lin@example.org")
         assert httpx.post(member, content=b"List-Unsubscribe=One-Click").status_code == 200
     finally:
