@@ -2,9 +2,10 @@
 
 HTML goes through trafilatura (the main-content extractor, comments off); on a whole page
 a second extractor (trafilatura's readability fork) votes on its blocks (`_vote`), and a
-plain lxml conversion takes feed fragments that trafilatura declines. Plain text and Markdown go
-through `digest.clean`, a hand-written clutter cleaner. The language is guessed cheaply
-from stop words and scripts, so the summarizer can pick its stemmer and stop list.
+plain lxml conversion takes feed fragments that trafilatura declines. Plain text and
+Markdown go through `_clean`, a hand-written clutter cleaner. The language is told by
+`digest.text.detect_language` (py3langid), so the summarizer can pick its stemmer and
+stop list.
 """
 
 from __future__ import annotations
