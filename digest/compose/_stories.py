@@ -14,7 +14,8 @@ one story only when
 - they come from different sources (two items of one feed are two posts, never folded);
 - they were published at most MAX_GAP apart, when both dates are known;
 - their similarity reaches SAME_STORY_DATED when both are dated and close, else the
-  stricter SAME_STORY (without dates, the text alone has to carry the decision);
+  stricter SAME_STORY (without dates, the text alone has to carry the decision); or, dated
+  and close, the pair stands out (below);
 - their titles do not give different numbers ("$1.5 trillion" and "$3.5 trillion", the
   jobs of April and of May): when both titles have numbers, one of them must be in the
   other report;
@@ -31,6 +32,17 @@ happens to say "Biden" or "vaccine". Counted over the whole edition instead, unr
 articles sharing such a word took weight from a true pair (held-out F1 of a pair among 9
 other stories 0.81 against 0.86 alone); counted over neighbours, a pair scores the same
 alone as among unrelated articles, and one event told by three outlets loses nothing.
+
+A pair stands out when its similarity reaches the lower CLEAR_SAME_STORY, no third
+article of the edition comes within RIVAL_SHARE of it to either of the two (the test
+feature matchers call the ratio test: a match is trusted when it is much better than the
+next best), and the titles share TITLE_WORDS content words. Rewrites of one event by
+other outlets often share only a fifth of their weighted words ("Senate votes to take up
+infrastructure deal", "Infrastructure deal: Senate suddenly acts to take up bill"), and
+alone or among unrelated articles nothing else competes with them; where an edition holds
+several stories of one topic, each report resembles several others and the pair needs
+SAME_STORY_DATED as before. The shared title words keep out a pair of one day that shares
+only a field (a games console and a new processor; two music awards).
 
 The constants were chosen with benchmarks/stories.py on the tuning half (split 1) of the
 AllSides pairs of the team's data (one event by two outlets against another event on the
@@ -68,6 +80,14 @@ SAME_STORY_DATED = 0.30
 """Similarity from which two articles published close together are taken to tell one story."""
 MAX_GAP = timedelta(days=4)
 """Longest time between two reports of one event (when both dates are known)."""
+CLEAR_SAME_STORY = 0.20
+"""Similarity from which two dated, close reports that nothing else resembles as much, and
+whose titles share TITLE_WORDS content words, are taken to tell one story."""
+RIVAL_SHARE = 0.4
+"""How close a third article may come to either of two reports, as a share of their own
+similarity, for the pair still to stand out from everything else (CLEAR_SAME_STORY)."""
+TITLE_WORDS = 2
+"""Content words (by stem) that two titles must share for a pair below SAME_STORY_DATED."""
 
 SHARED_BY = 3
 """Articles of an edition that may share a word before it counts less (one story, 3 outlets)."""
@@ -186,10 +206,22 @@ def same_story(
         is_dated = ~np.isnan(gap)
         is_apart = is_dated & (gap > MAX_GAP.total_seconds())
     threshold = np.where(is_dated, SAME_STORY_DATED, SAME_STORY)
-    result: np.ndarray[tuple[int, int], np.dtype[np.bool_]] = (
-        (scores >= threshold) & ~is_apart & (source[:, None] != source[None, :])
+    is_allowed = ~is_apart & (source[:, None] != source[None, :])
+    np.fill_diagonal(is_allowed, False)
+    result: np.ndarray[tuple[int, int], np.dtype[np.bool_]] = (scores >= threshold) & is_allowed
+    is_clear = (
+        is_allowed
+        & is_dated
+        & ~result
+        & (scores >= CLEAR_SAME_STORY)
+        & (_rivals(scores) <= RIVAL_SHARE * scores)
     )
-    np.fill_diagonal(result, False)
+    first, second = np.nonzero(np.triu(is_clear, k=1))
+    if len(first):
+        titles = {i: _title_terms(articles[i]) for i in {*first.tolist(), *second.tolist()}}
+        for a, b in zip(first.tolist(), second.tolist(), strict=True):
+            if len(titles[a] & titles[b]) >= TITLE_WORDS:
+                result[a, b] = result[b, a] = True
     first, second = np.nonzero(np.triu(result, k=1))
     if len(first):
         numbers = [_numbers(article) for article in articles]
@@ -216,6 +248,34 @@ def _complete_linkage(
             group_of[index] = keep
         groups[keep] = sorted(groups[keep] + groups.pop(gone))
     return sorted(groups.values())
+
+
+def _rivals(
+    scores: np.ndarray[tuple[int, int], np.dtype[np.float64]],
+) -> np.ndarray[tuple[int, int], np.dtype[np.float64]]:
+    """For each pair, the highest similarity of either article to any third article."""
+    count = len(scores)
+    if count < 3:
+        return np.zeros((count, count))
+    others = np.where(np.eye(count, dtype=bool), -np.inf, scores)
+    order = np.argsort(-others, axis=1)[:, :2]
+    rows = np.arange(count)
+    best, runner_up = others[rows, order[:, 0]], others[rows, order[:, 1]]
+    # An article's rival against j is its best match, or its second when the best is j.
+    rival = np.where(order[:, :1] == rows[None, :], runner_up[:, None], best[:, None])
+    result: np.ndarray[tuple[int, int], np.dtype[np.float64]] = np.maximum(rival, rival.T)
+    return result
+
+
+def _title_terms(article: Article) -> set[str]:
+    """The content words of a title, by stem."""
+    language = article.language
+    stop = stop_words(language)
+    return {
+        stem(word, language)
+        for word in words(article.title)
+        if word not in stop and (len(word) > 1 or word.isdigit())
+    }
 
 
 def _freshness(article: Article) -> tuple[datetime, int]:
