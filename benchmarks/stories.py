@@ -8,13 +8,18 @@ from the shared folder, and prints for digest's grouping and for plain TF-IDF (c
 title + text at 0.55, the grouping digest had before):
 - precision, recall and F1 per source of the pairs: a pair alone, a pair inside an
   edition of 9 other articles (other stories of the pair's own half, dated the pair's
-  day so the dates help nothing; 3 editions a pair), and a pair alone without dates; on
+  day so the dates help nothing; 3 editions a pair), a pair inside an edition of 9
+  unrelated articles (CNN and BBC articles dated the pair's day; 3 editions a pair), and
+  a pair alone without dates; on
   the halves of two splits of the stories (split 1: the constants are chosen on its
   "tune" half only, its "check" half is held out; split 2: another random halving, a
   second look, half of whose check stories are in split 1's tune half), and on all;
 - same-day editions: 11 AllSides articles of one topic (the reports of several stories
   of that topic), or a BASIL event's three reports among 8 of other events, all dated one
-  day: pairs folded rightly and wrongly;
+  day: pairs folded rightly and wrongly (a stress test: stories weeks apart are dated one
+  day, so only the words can tell them apart);
+- a week of one topic: up to 11 AllSides articles of one topic with their own dates, all
+  within 3 days of one of them, filled up with other topics' articles of those days;
 - wrong merges among unrelated articles: editions of 11 CNN or BBC articles, each from
   a source of its own and all of one day;
 - the time to group a 200-article edition, steady and in the first call of a fresh
@@ -135,8 +140,9 @@ def _parts(source: str, story: str) -> list[str]:
     return [source, *(f"{source} {split}:{_half(story, split)}" for split in SPLITS)]
 
 
-def pairs_report(rows: list[dict[str, Any]]) -> None:
-    """P/R/F1 per source and half: a pair alone, inside an edition, and without dates.
+def pairs_report(rows: list[dict[str, Any]], unrelated: list[Article]) -> None:
+    """P/R/F1 per source and half: a pair alone, inside an edition (of other stories of its
+    half, or of unrelated articles), and without dates.
 
     The fillers of a pair's edition come from the pair's own half of the split reported
     (from all stories for the line of all pairs): tuning on a tune half never reads an
@@ -177,15 +183,22 @@ def pairs_report(rows: list[dict[str, Any]]) -> None:
                 chosen = rng.sample(candidates, FILLERS)
                 fillers = [replace(articles[g], published=a.published) for g in chosen]
                 editions[part].append([*fillers[:4], a, *fillers[4:7], b, *fillers[7:]])
+        rng = random.Random(f"{row['id']} unrelated")
+        apart = []
+        for _ in range(DRAWS):
+            fillers = [replace(f, published=a.published) for f in rng.sample(unrelated, FILLERS)]
+            apart.append([*fillers[:4], a, *fillers[4:7], b, *fillers[7:]])
         undated = [replace(a, published=None), replace(b, published=None)]
         for name, grouping in SYSTEMS.items():
-            for mode in ("alone", "edition", "no dates"):
+            for mode in ("alone", "edition", "unrelated", "no dates"):
                 group = said.setdefault((name, mode), {})
                 for part in parts:
-                    if mode != "edition":
-                        batches = [[a, b] if mode == "alone" else undated] * DRAWS
-                    else:
+                    if mode == "edition":
                         batches = editions[part]
+                    elif mode == "unrelated":
+                        batches = apart
+                    else:
+                        batches = [[a, b] if mode == "alone" else undated] * DRAWS
                     for batch in batches:
                         stories = grouping(batch)
                         if mode == "edition" and part == row["source"]:
@@ -195,11 +208,12 @@ def pairs_report(rows: list[dict[str, Any]]) -> None:
             truth.setdefault(part, []).extend([row["same_story"]] * DRAWS)
     print(
         f"pairs of stories_dev.jsonl ({len(rows)}), edition = pair + {FILLERS} other stories "
-        f"of the pair's half ({DRAWS} editions a pair)"
+        f"of the pair's half, unrelated = pair + {FILLERS} CNN or BBC articles "
+        f"({DRAWS} editions a pair)"
     )
-    for (name, mode), parts in said.items():
-        for part in sorted(parts):
-            print(f"  {name:13} {mode:9} {part:26} {_scores(truth[part], parts[part])}")
+    for (name, mode), by_part in said.items():
+        for part in sorted(by_part):
+            print(f"  {name:13} {mode:9} {part:26} {_scores(truth[part], by_part[part])}")
     for name, count in wrong_fillers.items():
         editions_made = DRAWS * len(rows)
         print(
@@ -294,15 +308,67 @@ def same_day_report(rows: list[dict[str, Any]], count: int = 200) -> None:
                 )
 
 
-def unrelated_report(shared: Path) -> list[Article]:
-    """Merges among CNN articles, and among BBC articles, in editions of 11 of one day."""
+def week_report(rows: list[dict[str, Any]], count: int = 300, span: int = 3) -> None:
+    """Editions of one topic as the days bring them: the topic's AllSides articles with
+    their own dates, all within `span` days of one of them (up to 11), filled up with other
+    topics' articles of those days. Reports more than MAX_GAP apart stay apart by date."""
+    print(f"a week of one topic ({count} AllSides editions of up to 11, own dates)")
+    for split, half in (("1", "tune"), ("1", "check"), ("2", "check"), ("", "")):
+        articles: dict[str, Article] = {}
+        story_of: dict[str, str] = {}
+        topic_of: dict[str, str] = {}
+        day_of: dict[str, datetime] = {}
+        for row in rows:
+            story = row["id"].split("/")[1]
+            if row["source"] == "basil" or not row["same_story"]:
+                continue
+            if split and _half(story, split) != half:
+                continue
+            for side in "ab":
+                guid = row[side]["url"] or row[side]["title"]
+                articles[guid] = _article(row[side], guid)
+                story_of.setdefault(guid, story)
+                topic_of[guid] = row["topic"]
+                day_of[guid] = datetime.fromisoformat(row[side]["date"])
+        guids = sorted(topic_of)
+        rng = random.Random(12)
+        editions = []
+        for _ in range(count):
+            anchor = rng.choice(guids)
+            near = [g for g in guids if abs(day_of[g] - day_of[anchor]).days <= span]
+            same = [g for g in near if topic_of[g] == topic_of[anchor]]
+            chosen = rng.sample(same, min(11, len(same)))
+            rest = [g for g in near if g not in chosen]
+            chosen += rng.sample(rest, min(len(rest), 11 - len(chosen)))
+            editions.append([articles[guid] for guid in chosen])
+        truth = sum(
+            story_of[a.guid] == story_of[b.guid] and a.source != b.source
+            for edition in editions
+            for i, a in enumerate(edition)
+            for b in edition[i + 1 :]
+        )
+        label = f"split {split} {half}" if split else "all"
+        for system, grouping in SYSTEMS.items():
+            right = wrong = 0
+            for edition in editions:
+                got = _pair_counts(grouping(edition), story_of)
+                right, wrong = right + got[0], wrong + got[1]
+            precision = right / (right + wrong) if right + wrong else 1.0
+            print(
+                f"  {system:13} AllSides week  {label:15} right {right:4}  wrong {wrong:4}  "
+                f"of {truth:4} pairs: P {precision:.3f}  R {right / max(1, truth):.3f}"
+            )
+
+
+def unrelated_articles(shared: Path) -> dict[str, list[Article]]:
+    """The CNN articles and the BBC articles, each from a source of its own, all of one day."""
     day = datetime(2024, 5, 1, 8, tzinfo=UTC)
-    found = []
+    found = {}
     for name in ("news_dev.jsonl", "bbc_dev.jsonl"):
         rows = [json.loads(line) for line in (shared / name).open(encoding="utf-8")]
-        articles = [
+        found[name] = [
             Article(
-                source=f"outlet {index}",
+                source=f"{name} outlet {index}",
                 url=f"https://example.org/{row['id']}",
                 guid=row["id"],
                 title=row.get("title", ""),
@@ -311,7 +377,12 @@ def unrelated_report(shared: Path) -> list[Article]:
             )
             for index, row in enumerate(rows)
         ]
-        found.extend(articles)
+    return found
+
+
+def unrelated_report(unrelated: dict[str, list[Article]]) -> None:
+    """Merges among CNN articles, and among BBC articles, in editions of 11 of one day."""
+    for name, articles in unrelated.items():
         for system, grouping in SYSTEMS.items():
             merged = sum(
                 _merges(grouping(articles[start : start + 11]))
@@ -322,7 +393,6 @@ def unrelated_report(shared: Path) -> list[Article]:
                 for s in range(0, len(articles), 11)
             )
             print(f"  {system:13} {name:15} wrong merges: {merged} of {pairs} pairs")
-    return found
 
 
 def _edition(pool: list[Article], seed: int) -> list[Article]:
@@ -382,10 +452,12 @@ def main() -> None:
     np.seterr(all="ignore")
     pool = [_article(row[side], f"{row['id']}/{side}") for row in rows for side in "ab"]
     speed_report(shared, pool, args.repeat)
-    pairs_report(rows)
+    unrelated = unrelated_articles(shared)
+    pairs_report(rows, [article for articles in unrelated.values() for article in articles])
     same_day_report(rows)
+    week_report(rows)
     print("unrelated articles, editions of 11, one source each, one day:")
-    pool += unrelated_report(shared)
+    unrelated_report(unrelated)
 
 
 if __name__ == "__main__":
