@@ -357,6 +357,14 @@ def test_a_pair_with_a_rival_or_titles_apart_needs_the_dated_threshold():
     undated = [articles[0], replace(articles[1], published=None), articles[2]]
     assert not same_story(undated, _scores(pair))[0, 1]
 
+    # Most reports of one event come the same day or the next; two days apart, the words
+    # have to say more.
+    next_day = [articles[0], replace(articles[1], published=NOW - timedelta(hours=30)), articles[2]]
+    assert same_story(next_day, _scores(pair))[0, 1]
+    two_days = [articles[0], replace(articles[1], published=NOW - timedelta(days=2)), articles[2]]
+    assert not same_story(two_days, _scores(pair))[0, 1]
+    assert same_story(two_days, _scores(SAME_STORY_DATED))[0, 1]
+
     one_source = [articles[0], replace(articles[1], source="valley-news"), articles[2]]
     assert not same_story(one_source, _scores(pair))[0, 1]
 
