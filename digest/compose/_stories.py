@@ -214,14 +214,14 @@ def same_story(
         gap = np.abs(stamps[:, None] - stamps[None, :])
         is_dated = ~np.isnan(gap)
         is_apart = is_dated & (gap > MAX_GAP.total_seconds())
+        is_near = is_dated & (gap <= CLEAR_GAP.total_seconds())
     threshold = np.where(is_dated, SAME_STORY_DATED, SAME_STORY)
     is_allowed = ~is_apart & (source[:, None] != source[None, :])
     np.fill_diagonal(is_allowed, False)
     result: np.ndarray[tuple[int, int], np.dtype[np.bool_]] = (scores >= threshold) & is_allowed
     is_clear = (
         is_allowed
-        & is_dated
-        & (gap <= CLEAR_GAP.total_seconds())
+        & is_near
         & ~result
         & (scores >= CLEAR_SAME_STORY)
         & (_rivals(scores) <= RIVAL_SHARE * scores)
