@@ -340,6 +340,52 @@ def test_a_pair_that_stands_out_folds_from_the_lower_threshold():
     assert not same_story(articles, _scores(CLEAR_SAME_STORY - 0.01))[0, 1]
 
 
+BRIDGE_VOTE = """Lawmakers in Ardel voted late on Wednesday to begin debate on the harbour
+bridge bill, clearing the way for a final vote next week. The measure passed 41 to 19, with
+several opposition members joining the governing coalition. Supporters say the bridge will
+cut the commute from Linden by half an hour; critics warn that the cost has doubled since
+the plan was first drawn up."""
+
+# The same event, rewritten: few words in common beyond the names in the title.
+BRIDGE_REWRITE = """The assembly has agreed to take up the long-delayed crossing over the bay. In
+a surprise move, a group of deputies from the minority parties backed the motion, which now
+goes to a last reading. The scheme, first proposed a decade ago, is expected to run far
+over its original budget, the finance office said."""
+
+# Another story of the bay and its commuters: not the event, but like it.
+FERRY = """The ferry across the bay will run through the night from June, the operator said.
+Commuters from Linden have asked for late crossings for years. The operator will add two
+boats and hire a dozen crew, and fares stay as they are."""
+
+MATCH = """Eastbrook Rovers beat Harlow Town 3-1 on Saturday to go top of the league. Two
+goals in the second half from the captain settled a game the visitors had led at the break.
+The club's manager praised a young side that has won five games in a row."""
+
+
+def test_a_rewrite_that_nothing_else_resembles_folds_with_its_story():
+    vote = article(
+        "valley-news", "a", BRIDGE_VOTE, "Ardel lawmakers vote to take up harbour bridge bill"
+    )
+    rewrite = article(
+        "ardel-post", "b", BRIDGE_REWRITE, "Harbour bridge: Ardel assembly suddenly acts on plan"
+    )
+    unrelated = [
+        article("eastbrook-times", "c", OTHER, "Library opens late for exams"),
+        article("sports-desk", "d", MATCH, "Rovers go top"),
+    ]
+    ferry = article("bay-herald", "e", FERRY, "Night ferry for commuters")
+
+    assert CLEAR_SAME_STORY <= similarity([vote, rewrite])[0, 1] < SAME_STORY_DATED
+    assert len(group_stories([vote, rewrite])) == 1
+    edition = [unrelated[0], vote, unrelated[1], rewrite]
+    assert [guids(story) for story in group_stories(edition)] == [{"c"}, {"a", "b"}, {"d"}]
+    # A third report about the bay's commuters makes the words shared less telling.
+    assert len(group_stories([vote, rewrite, ferry])) == 3
+    # So does time: two days apart, the words alone must say more.
+    two_days = replace(rewrite, published=NOW - timedelta(days=2))
+    assert len(group_stories([vote, two_days])) == 2
+
+
 def test_a_pair_with_a_rival_or_titles_apart_needs_the_dated_threshold():
     pair = (CLEAR_SAME_STORY + SAME_STORY_DATED) / 2
     articles = [
