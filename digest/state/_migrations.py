@@ -282,7 +282,16 @@ def migrate(db: sqlite3.Connection) -> tuple[str, ...]:
 
     `db` must be in autocommit mode (isolation_level=None), as the store opens it.
     """
-    db.execute("CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY)")
+    # Under the write lock: as a statement of its own it would read the schema first, and
+    # if another process made the table in between, SQLite refuses the write at once
+    # ("database is locked": a stale read is no wait for the busy timeout to end).
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        db.execute("CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY)")
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    db.execute("COMMIT")
     applied: list[str] = []
     for migration in MIGRATIONS:
         db.execute("BEGIN IMMEDIATE")

@@ -22,6 +22,7 @@ import json
 import logging
 import os
 import sqlite3
+import time
 from contextlib import AbstractContextManager
 from datetime import datetime
 from pathlib import Path
@@ -37,6 +38,29 @@ from ._migrations import migrate
 from ._records import FetchStatus, SlotStatus, is_postgres, to_iso
 
 log = logging.getLogger(__package__)
+
+
+OPEN_PATIENCE = 30.0
+"""Seconds an opening process waits for the others that are making the same new file."""
+
+
+def _use_wal(db: sqlite3.Connection) -> None:
+    """Put the database in WAL mode (a no-op when it is), waiting out other processes.
+
+    Switching a new file's journal mode reads it, then takes it whole; two processes doing
+    so at once would wait for each other, so SQLite answers one of them "database is
+    locked" at once rather than after its busy timeout. That one tries again.
+    """
+    deadline = time.monotonic() + OPEN_PATIENCE
+    while True:
+        try:
+            sqlite3.Connection.execute(db, "PRAGMA journal_mode=WAL")  # the raw error
+            return
+        except sqlite3.OperationalError as exc:
+            is_busy = "locked" in str(exc) or "busy" in str(exc)
+            if not is_busy or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
 
 
 class StateStore(DeliveryLog, IntakeState, Claims):
@@ -64,7 +88,7 @@ class StateStore(DeliveryLog, IntakeState, Claims):
             path.parent.mkdir(parents=True, exist_ok=True)
             db = sqlite3.connect(path, isolation_level=None, timeout=30, factory=GuardedConnection)
             db.state_path = path
-            db.execute("PRAGMA journal_mode=WAL")
+            _use_wal(db)
             db.execute("PRAGMA synchronous=NORMAL")
             migrate(db)
         except (OSError, sqlite3.Error) as exc:

@@ -5,12 +5,15 @@ from __future__ import annotations
 import sqlite3
 import subprocess
 import sys
+import threading
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from digest.models import RawArticle
 from digest.state import HeldArticle, IntakeRecord, StateStore
-from digest.state._migrations import MIGRATIONS
+from digest.state._migrations import MIGRATIONS, migrate
+from digest.state._store import _use_wal
 
 from ..conftest import ROOT
 
@@ -80,6 +83,53 @@ def test_processes_opening_a_new_database_at_once_apply_each_migration_once(tmp_
 
     assert [opener.returncode for opener in openers] == [0, 0, 0, 0], errors
     assert applied(path) == [migration.name for migration in MIGRATIONS]
+
+
+def test_migrations_write_only_under_the_write_lock(tmp_path):
+    """A write that starts as a read (a statement of its own in autocommit) is refused at
+    once, busy timeout or not, when another process wrote in between: two processes
+    making one new database failed now and then with "database is locked"."""
+    db = sqlite3.connect(tmp_path / "state.sqlite", isolation_level=None)
+    statements: list[str] = []
+    db.set_trace_callback(statements.append)
+    migrate(db)
+
+    is_locked = False
+    for sql in statements:
+        head = sql.split()[0].upper()
+        if head == "BEGIN":
+            assert sql == "BEGIN IMMEDIATE"
+            is_locked = True
+        elif head in ("COMMIT", "ROLLBACK"):
+            is_locked = False
+        else:
+            assert is_locked, sql
+    assert len(statements) > len(MIGRATIONS)
+
+
+def test_opening_waits_for_another_process_that_holds_the_new_file(tmp_path):
+    """Switching to WAL, SQLite answers "locked" at once where waiting could deadlock (two
+    processes switching one new file); a connection without a busy timeout is refused
+    the same way, and opening tries again until the other is done."""
+    path = tmp_path / "state.sqlite"
+    holder = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    holder.execute("BEGIN EXCLUSIVE")
+    holder.execute("CREATE TABLE made_first (x)")
+
+    def finish() -> None:
+        time.sleep(0.3)  # not a timed wait on an Event: libfaketime would stall that
+        holder.execute("COMMIT")
+
+    thread = threading.Thread(target=finish)
+    thread.start()
+    db = sqlite3.connect(path, isolation_level=None, timeout=0)
+    try:
+        _use_wal(db)
+        assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    finally:
+        thread.join()
+        db.close()
+        holder.close()
 
 
 def test_tables_round_trip(state_location):
