@@ -290,22 +290,27 @@ def same_day_report(rows: list[dict[str, Any]], count: int = 200) -> None:
             basil.append([articles[guid] for guid in [*guids, *others]])
         label = f"split {split} {half}" if split else "all"
         for name, editions in (("AllSides topic", allsides), ("BASIL events", basil)):
-            truth = sum(
-                story_of[a.guid] == story_of[b.guid] and a.source != b.source
-                for edition in editions
-                for i, a in enumerate(edition)
-                for b in edition[i + 1 :]
-            )
-            for system, grouping in SYSTEMS.items():
-                right = wrong = 0
-                for edition in editions:
-                    got = _pair_counts(grouping(edition), story_of)
-                    right, wrong = right + got[0], wrong + got[1]
-                precision = right / (right + wrong) if right + wrong else 1.0
-                print(
-                    f"  {system:13} {name:14} {label:15} right {right:4}  wrong {wrong:4}  "
-                    f"of {truth:4} pairs: P {precision:.3f}  R {right / max(1, truth):.3f}"
-                )
+            _folds_report(f"{name:14} {label:15}", editions, story_of)
+
+
+def _folds_report(label: str, editions: list[list[Article]], story_of: dict[str, str]) -> None:
+    """Pairs each system folds rightly and wrongly in the editions, against those to fold."""
+    truth = sum(
+        story_of[a.guid] == story_of[b.guid] and a.source != b.source
+        for edition in editions
+        for i, a in enumerate(edition)
+        for b in edition[i + 1 :]
+    )
+    for system, grouping in SYSTEMS.items():
+        right = wrong = 0
+        for edition in editions:
+            got = _pair_counts(grouping(edition), story_of)
+            right, wrong = right + got[0], wrong + got[1]
+        precision = right / (right + wrong) if right + wrong else 1.0
+        print(
+            f"  {system:13} {label} right {right:4}  wrong {wrong:4}  "
+            f"of {truth:4} pairs: P {precision:.3f}  R {right / max(1, truth):.3f}"
+        )
 
 
 def week_report(rows: list[dict[str, Any]], count: int = 300, span: int = 3) -> None:
@@ -341,23 +346,8 @@ def week_report(rows: list[dict[str, Any]], count: int = 300, span: int = 3) -> 
             rest = [g for g in near if g not in chosen]
             chosen += rng.sample(rest, min(len(rest), 11 - len(chosen)))
             editions.append([articles[guid] for guid in chosen])
-        truth = sum(
-            story_of[a.guid] == story_of[b.guid] and a.source != b.source
-            for edition in editions
-            for i, a in enumerate(edition)
-            for b in edition[i + 1 :]
-        )
         label = f"split {split} {half}" if split else "all"
-        for system, grouping in SYSTEMS.items():
-            right = wrong = 0
-            for edition in editions:
-                got = _pair_counts(grouping(edition), story_of)
-                right, wrong = right + got[0], wrong + got[1]
-            precision = right / (right + wrong) if right + wrong else 1.0
-            print(
-                f"  {system:13} AllSides week  {label:15} right {right:4}  wrong {wrong:4}  "
-                f"of {truth:4} pairs: P {precision:.3f}  R {right / max(1, truth):.3f}"
-            )
+        _folds_report(f"{'AllSides week':14} {label:15}", editions, story_of)
 
 
 def unrelated_articles(shared: Path) -> dict[str, list[Article]]:
